@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "assets",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "assets", targets: ["AssetsCLI"]),
+        .library(name: "Assets", targets: ["Assets"]),
+        .library(name: "AssetStore", targets: ["AssetStore"]),
+        .library(name: "HeadExtraction", targets: ["HeadExtraction"]),
+        .library(name: "AssetTransport", targets: ["AssetTransport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // C libraries: module maps and typed wrappers only, no logic.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+
+        // Moves bytes: the Transport protocol, libcurl, cassettes, retries.
+        .target(
+            name: "AssetTransport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The AILabTools wire contract, ImageProbe and the mock API.
+        .target(
+            name: "HeadExtraction",
+            dependencies: [
+                "AssetTransport",
+                "CPNG",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // Blobs and the SQLite catalog.
+        .target(
+            name: "AssetStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+
+        // AssetManager: cache-aside, single-flight, policy, backends.
+        .target(
+            name: "Assets",
+            dependencies: [
+                "AssetStore",
+                "AssetTransport",
+                "HeadExtraction",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "AssetsCLI",
+            dependencies: [
+                "Assets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Build-time tool that turns migrations/*.sql into Swift source.
+        .executableTarget(name: "EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+
+        .testTarget(name: "AssetStoreTests", dependencies: ["AssetStore"]),
+        .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport"]),
+        .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
+        .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
+        .testTarget(name: "CLITests", dependencies: ["Assets"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
