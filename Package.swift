@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "assets",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "assets", targets: ["AssetsCLI"]),
         .library(name: "Assets", targets: ["Assets"]),
@@ -75,9 +75,13 @@ let package = Package(
             name: "AssetsCLI",
             dependencies: [
                 "Assets",
+                "AssetStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Test helper: a second process writing the same store.
+        .executableTarget(name: "StoreWriter", dependencies: ["AssetStore"]),
 
         // Build-time tool that turns migrations/*.sql into Swift source.
         .executableTarget(name: "EmbedMigrationsTool"),
@@ -87,11 +91,16 @@ let package = Package(
             dependencies: ["EmbedMigrationsTool"]
         ),
 
-        .testTarget(name: "AssetStoreTests", dependencies: ["AssetStore"]),
+        // Shared by the test targets: temporary folders, fixtures, built products, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "AssetStoreTests",
+            dependencies: ["AssetStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
-        .testTarget(name: "CLITests", dependencies: ["Assets"]),
+        .testTarget(name: "CLITests", dependencies: ["AssetStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

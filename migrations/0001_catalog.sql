@@ -51,4 +51,4 @@ CREATE TABLE counters (
 ) WITHOUT ROWID;
 
 INSERT INTO counters (name) VALUES
-    ('hits'), ('misses'), ('upstream_calls'), ('retries'), ('bytes_downloaded');
+    ('hits'), ('misses'), ('upstream_calls'), ('retries'), ('bytes_downloaded'), ('credits_saved');

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+
+/// A running total kept in the catalog since the store was made.
+public enum Counter: String, Sendable, CaseIterable {
+    case hits
+    case misses
+    case upstreamCalls = "upstream_calls"
+    case retries
+    case bytesDownloaded = "bytes_downloaded"
+    /// Hits on successful extractions: each would have been a billed call.
+    case creditsSaved = "credits_saved"
+}
+
+extension Catalog {
+    /// Adds `amount` to each counter given.
+    public func increment(_ amounts: [Counter: Int64]) throws {
+        let nonZero = amounts.filter { $0.value != 0 }
+        guard !nonZero.isEmpty else { return }
+        try write { db in
+            for (counter, amount) in nonZero {
+                try db.execute(
+                    sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                    arguments: [counter.rawValue, amount]
+                )
+            }
+        }
+    }
+
+    /// Every counter's value.
+    public func counters() throws -> [Counter: Int64] {
+        try read { db in
+            var values: [Counter: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
+                if let counter = Counter(rawValue: row["name"]) { values[counter] = row["value"] }
+            }
+            return values
+        }
+    }
+
+    /// Records hits: bumps each entry's hit count and last-used time, and the hit counters.
+    ///
+    /// Written with `synchronous = NORMAL`: a crash may lose these few counts, which is cheaper
+    /// than an fsync on every hit. The next FULL commit makes them durable too.
+    public func recordHits(_ hits: [ContentHash: Int64], creditsSaved: Int64, now: Date = Date()) throws {
+        guard !hits.isEmpty else { return }
+        let time = now.unixMilliseconds
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                try db.inTransaction(.immediate) {
+                    var total: Int64 = 0
+                    for (actionKey, count) in hits {
+                        total += count
+                        try db.execute(
+                            sql: "UPDATE extractions SET hit_count = hit_count + ?, last_used_at = max(last_used_at, ?) WHERE action_key = ?",
+                            arguments: [count, time, actionKey.bytes]
+                        )
+                        try db.execute(
+                            sql: """
+                                UPDATE blobs SET last_used_at = max(last_used_at, ?) WHERE key IN (
+                                    SELECT e.blob_key FROM elements e JOIN extractions x ON x.id = e.extraction_id
+                                    WHERE x.action_key = ? AND e.blob_key IS NOT NULL)
+                                """,
+                            arguments: [time, actionKey.bytes]
+                        )
+                    }
+                    try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'hits'", arguments: [total])
+                    try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'credits_saved'", arguments: [creditsSaved])
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, url: url)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+
+extension Catalog {
+    /// The extraction stored under `actionKey`, with its elements, or `nil`.
+    public func entry(for actionKey: ContentHash) throws -> CatalogEntry? {
+        try read { db in try Self.fetchEntry(db, actionKey: actionKey) }
+    }
+
+    /// Stores the API's answer before its result files are downloaded.
+    ///
+    /// `placeResponse` runs inside the write transaction and stores the raw response body as a
+    /// blob, returning its hash and size.
+    ///
+    /// Replaces any earlier entry under the same action key (an expired pending one, or a
+    /// negative one being retried), so a crash after this call costs no second API call.
+    @discardableResult
+    public func recordPending(_ identity: ExtractionIdentity, requestID: String?, logID: String?, elements: [CatalogEntry.Element], now: Date = Date(), placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil }) throws -> CatalogEntry {
+        try write { db in
+            let response = try placeResponse()
+            try Self.insert(db, identity, state: .pending, requestID: requestID, logID: logID, response: response, errorCode: nil, errorMessage: nil, now: now)
+            let id = db.lastInsertedRowID
+            for element in elements {
+                try db.execute(
+                    sql: "INSERT INTO elements (extraction_id, position, source_url, width, height, x, y) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [id, element.position, element.sourceURL, element.width, element.height, element.x, element.y]
+                )
+            }
+            return try Self.fetchEntry(db, actionKey: identity.actionKey)!
+        }
+    }
+
+    /// Stores a negative result: the API refused these bytes in a way that will not change.
+    @discardableResult
+    public func recordFailure(_ identity: ExtractionIdentity, code: String, message: String, requestID: String?, logID: String?, now: Date = Date(), placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil }) throws -> CatalogEntry {
+        try write { db in
+            let response = try placeResponse()
+            try Self.insert(db, identity, state: .failed, requestID: requestID, logID: logID, response: response, errorCode: code, errorMessage: message, now: now)
+            return try Self.fetchEntry(db, actionKey: identity.actionKey)!
+        }
+    }
+
+    /// Marks a pending entry complete, in one transaction with `placeBlobs`.
+    ///
+    /// `placeBlobs` runs inside the write transaction and returns each element's blob (by
+    /// position). It is where the blob files are renamed into place: `gc` deletes blob files
+    /// only inside its own write transaction, so a blob placed here cannot be swept before the
+    /// row that points at it is committed.
+    @discardableResult
+    public func complete(_ actionKey: ContentHash, now: Date = Date(), placeBlobs: () throws -> [Int: (hash: ContentHash, size: Int64)]) throws -> CatalogEntry {
+        try write { db in
+            guard let entry = try Self.fetchEntry(db, actionKey: actionKey), entry.state == .pending else {
+                throw StoreError(.io, "The pending extraction \(actionKey.hex) disappeared while its results were downloading; run the extraction again.")
+            }
+            let blobs = try placeBlobs()
+            let time = now.unixMilliseconds
+            for element in entry.elements {
+                guard let blob = blobs[element.position] else {
+                    throw StoreError(.io, "Result \(element.position + 1) of extraction \(actionKey.hex) was not stored; run the extraction again.")
+                }
+                try Self.upsertBlob(db, blob.hash, size: blob.size, time: time)
+                try db.execute(
+                    sql: "UPDATE elements SET blob_key = ?, source_url = NULL WHERE extraction_id = ? AND position = ?",
+                    arguments: [blob.hash.bytes, entry.id, element.position]
+                )
+            }
+            try db.execute(sql: "UPDATE extractions SET state = 'ok', last_used_at = ? WHERE id = ?", arguments: [time, entry.id])
+            return try Self.fetchEntry(db, actionKey: actionKey)!
+        }
+    }
+
+    /// Deletes the entry under `actionKey`; its blobs stay until `gc` finds them unreferenced.
+    public func remove(_ actionKey: ContentHash) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM extractions WHERE action_key = ?", arguments: [actionKey.bytes])
+        }
+    }
+
+    /// Every entry, most recently used first.
+    public func allEntries() throws -> [CatalogEntry] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM extractions ORDER BY last_used_at DESC, id DESC")
+            let elements = try Self.fetchElements(db, extractionID: nil)
+            return rows.map { Self.entry(from: $0, elements: elements[$0["id"]] ?? []) }
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func insert(_ db: Database, _ identity: ExtractionIdentity, state: CatalogEntry.State, requestID: String?, logID: String?, response: (hash: ContentHash, size: Int64)?, errorCode: String?, errorMessage: String?, now: Date) throws {
+        let time = now.unixMilliseconds
+        try db.execute(sql: "DELETE FROM extractions WHERE action_key = ?", arguments: [identity.actionKey.bytes])
+        if let response {
+            try upsertBlob(db, response.hash, size: response.size, time: time)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO extractions (action_key, input_key, operation, options, namespace, state, error_code, error_message,
+                                         request_id, log_id, response_key, input_size, created_at, last_used_at, hit_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """,
+            arguments: [
+                identity.actionKey.bytes, identity.inputKey.bytes, identity.operation, identity.options, identity.namespace,
+                state.rawValue, errorCode, errorMessage, requestID, logID, response?.hash.bytes, identity.inputSize, time, time,
+            ]
+        )
+    }
+
+    static func upsertBlob(_ db: Database, _ hash: ContentHash, size: Int64, time: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO blobs (key, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET last_used_at = excluded.last_used_at
+                """,
+            arguments: [hash.bytes, size, time, time]
+        )
+    }
+
+    static func fetchEntry(_ db: Database, actionKey: ContentHash) throws -> CatalogEntry? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM extractions WHERE action_key = ?", arguments: [actionKey.bytes]) else {
+            return nil
+        }
+        let id: Int64 = row["id"]
+        return entry(from: row, elements: try fetchElements(db, extractionID: id)[id] ?? [])
+    }
+
+    /// Elements grouped by extraction id, in position order.
+    static func fetchElements(_ db: Database, extractionID: Int64?) throws -> [Int64: [CatalogEntry.Element]] {
+        let rows = if let extractionID {
+            try Row.fetchAll(db, sql: "SELECT * FROM elements WHERE extraction_id = ? ORDER BY position", arguments: [extractionID])
+        } else {
+            try Row.fetchAll(db, sql: "SELECT * FROM elements ORDER BY extraction_id, position")
+        }
+        var grouped: [Int64: [CatalogEntry.Element]] = [:]
+        for row in rows {
+            let blob: Data? = row["blob_key"]
+            grouped[row["extraction_id"], default: []].append(
+                CatalogEntry.Element(
+                    position: row["position"], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
+                    width: row["width"], height: row["height"], x: row["x"], y: row["y"]
+                )
+            )
+        }
+        return grouped
+    }
+
+    static func entry(from row: Row, elements: [CatalogEntry.Element]) -> CatalogEntry {
+        let response: Data? = row["response_key"]
+        return CatalogEntry(
+            id: row["id"],
+            actionKey: ContentHash(bytes: row["action_key"])!,
+            inputKey: ContentHash(bytes: row["input_key"])!,
+            operation: row["operation"],
+            options: row["options"],
+            namespace: row["namespace"],
+            state: CatalogEntry.State(rawValue: row["state"]) ?? .failed,
+            errorCode: row["error_code"],
+            errorMessage: row["error_message"],
+            requestID: row["request_id"],
+            logID: row["log_id"],
+            responseKey: response.flatMap(ContentHash.init(bytes:)),
+            inputSize: row["input_size"],
+            createdAt: Date(unixMilliseconds: row["created_at"]),
+            lastUsedAt: Date(unixMilliseconds: row["last_used_at"]),
+            hitCount: row["hit_count"],
+            elements: elements
+        )
+    }
+}

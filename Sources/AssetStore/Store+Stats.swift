@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// What a store holds and what it has saved.
+public struct StoreStats: Sendable, Hashable, Codable {
+    /// Extractions stored: successful and negative.
+    public var entries: Int64
+    /// Negative results among `entries`.
+    public var negative: Int64
+    /// Answers whose result files are not downloaded yet (not counted in `entries`).
+    public var pending: Int64
+    /// Blob files.
+    public var blobs: Int64
+    /// The total size of the blob files.
+    public var bytes: Int64
+    public var hits: Int64
+    public var misses: Int64
+    public var upstreamCalls: Int64
+    public var retries: Int64
+    public var bytesDownloaded: Int64
+    /// Hits on successful extractions, each of which would have been a billed call.
+    public var creditsSaved: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case entries, negative, pending, blobs, bytes, hits, misses, retries
+        case upstreamCalls = "upstream_calls"
+        case bytesDownloaded = "bytes_downloaded"
+        case creditsSaved = "credits_saved"
+    }
+}
+
+extension Store {
+    /// Counts entries and blobs, and reads the counters.
+    public func stats() throws -> StoreStats {
+        try flushHits()
+        let counters = try catalog.counters()
+        return try catalog.read { db in
+            let states = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM extractions GROUP BY state")
+            var byState: [String: Int64] = [:]
+            for row in states { byState[row["state"]] = row["n"] }
+            let blobRow = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM blobs")
+            return StoreStats(
+                entries: (byState["ok"] ?? 0) + (byState["failed"] ?? 0),
+                negative: byState["failed"] ?? 0,
+                pending: byState["pending"] ?? 0,
+                blobs: blobRow?["n"] ?? 0,
+                bytes: blobRow?["bytes"] ?? 0,
+                hits: counters[.hits] ?? 0,
+                misses: counters[.misses] ?? 0,
+                upstreamCalls: counters[.upstreamCalls] ?? 0,
+                retries: counters[.retries] ?? 0,
+                bytesDownloaded: counters[.bytesDownloaded] ?? 0,
+                creditsSaved: counters[.creditsSaved] ?? 0
+            )
+        }
+    }
+
+    /// One line of `assets cache ls`: an extraction and the size of its results.
+    public struct Listing: Sendable, Hashable, Codable {
+        public var actionKey: String
+        public var inputSHA256: String
+        public var operation: String
+        public var options: String
+        public var namespace: String
+        public var state: CatalogEntry.State
+        public var errorCode: String?
+        public var elements: Int
+        public var bytes: Int64
+        public var hits: Int64
+        public var createdAt: Date
+        public var lastUsedAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case operation, options, namespace, state, elements, bytes, hits
+            case actionKey = "action_key"
+            case inputSHA256 = "input_sha256"
+            case errorCode = "error_code"
+            case createdAt = "created_at"
+            case lastUsedAt = "last_used_at"
+        }
+    }
+
+    /// Every extraction, most recently used first.
+    public func list() throws -> [Listing] {
+        try flushHits()
+        let sizes = try catalog.read { db -> [Data: Int64] in
+            var sizes: [Data: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, size FROM blobs") { sizes[row["key"]] = row["size"] }
+            return sizes
+        }
+        return try catalog.allEntries().map { entry in
+            Listing(
+                actionKey: entry.actionKey.hex, inputSHA256: entry.inputKey.hex, operation: entry.operation,
+                options: entry.options, namespace: entry.namespace, state: entry.state, errorCode: entry.errorCode,
+                elements: entry.elements.count,
+                bytes: entry.elements.reduce(0) { $0 + ($1.blobKey.flatMap { sizes[$0.bytes] } ?? 0) },
+                hits: entry.hitCount, createdAt: entry.createdAt, lastUsedAt: entry.lastUsedAt
+            )
+        }
+    }
+}

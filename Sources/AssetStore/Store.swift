@@ -1,0 +1,118 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A store folder: blob files plus the SQLite catalog that describes them.
+///
+/// ```swift
+/// let store = try Store(at: StoreLocation.resolve(explicit: nil))
+/// print(try store.stats().entries)
+/// ```
+///
+/// Layout: `catalog.sqlite` (WAL), `blobs/ab/cdef…`, `tmp/` for downloads in progress,
+/// `locks/` for single-flight, `quarantine/` for blobs that failed verification.
+///
+/// - Important: `Store` is `Sendable`. Several processes may open the same folder at once.
+public final class Store: Sendable {
+    public let root: URL
+    public let blobs: BlobStore
+    public let catalog: Catalog
+    private let pendingHits = Mutex(PendingHits())
+
+    struct PendingHits {
+        var counts: [ContentHash: Int64] = [:]
+        var creditsSaved: Int64 = 0
+        var lastFlush = ContinuousClock.now
+    }
+
+    /// How long hit bookkeeping may wait in memory before it is written.
+    public static let hitFlushInterval: Duration = .seconds(1)
+
+    /// Opens the store at `root`, creating it on first use.
+    ///
+    /// - Throws: ``StoreError`` with one sentence saying what is wrong with the folder.
+    public init(at root: URL) throws {
+        self.root = root
+        try Self.prepareFolder(root)
+        for name in ["blobs", "tmp", "locks"] {
+            try Self.prepareFolder(root.appendingPathComponent(name, isDirectory: true))
+        }
+        blobs = BlobStore(root: root.appendingPathComponent("blobs", isDirectory: true))
+        catalog = try Catalog(url: root.appendingPathComponent("catalog.sqlite"))
+    }
+
+    deinit {
+        try? flushHits()
+    }
+
+    /// The folder for downloads in progress: on the same file system as the blobs, so that a
+    /// finished download is renamed into place, not copied.
+    public var temporaryFolder: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+
+    /// The folder of single-flight lock files.
+    public var locksFolder: URL { root.appendingPathComponent("locks", isDirectory: true) }
+
+    /// Notes a hit on `actionKey`. Written in batches (see ``hitFlushInterval``) or at ``flushHits()``.
+    public func recordHit(_ actionKey: ContentHash, savedCredit: Bool) throws {
+        let due = pendingHits.withLock { pending -> Bool in
+            pending.counts[actionKey, default: 0] += 1
+            if savedCredit { pending.creditsSaved += 1 }
+            return pending.lastFlush.duration(to: .now) >= Self.hitFlushInterval
+        }
+        if due { try flushHits() }
+    }
+
+    /// Writes the hit bookkeeping held in memory.
+    public func flushHits() throws {
+        let batch = pendingHits.withLock { pending -> PendingHits in
+            let batch = pending
+            pending = PendingHits()
+            return batch
+        }
+        guard !batch.counts.isEmpty else { return }
+        do {
+            try catalog.recordHits(batch.counts, creditsSaved: batch.creditsSaved)
+        } catch {
+            // Put them back: a busy catalog must not lose counts that a later flush can write.
+            pendingHits.withLock { pending in
+                for (key, count) in batch.counts { pending.counts[key, default: 0] += count }
+                pending.creditsSaved += batch.creditsSaved
+            }
+            throw error
+        }
+    }
+
+    /// `mkdir -p`, returning the failure's reason, if any.
+    private static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                return "\(prefix): \(String(cString: strerror(errno)).lowercased())"
+            }
+            var info = stat()
+            if stat(prefix, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+                return "\(prefix) is a file, not a folder"
+            }
+        }
+        return nil
+    }
+
+    private static func prepareFolder(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is a file, not a folder; pass --store with a folder path.")
+            }
+        } else if let reason = makeDirectories(url.path) {
+            throw StoreError(.unusableLocation, "Cannot create the store folder \(url.path): \(reason); pass --store with a writable folder.")
+        }
+        guard access(url.path, R_OK | W_OK | X_OK) == 0 else {
+            throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is not writable; pass --store with a writable folder.")
+        }
+    }
+}

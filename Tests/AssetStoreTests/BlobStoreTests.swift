@@ -1,0 +1,67 @@
+import AssetStore
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct BlobStoreTests {
+    let folder = TemporaryDirectory("blobs")
+    var blobs: BlobStore { BlobStore(root: folder.path("blobs")) }
+
+    @Test func putThenReadReturnsTheSameBytesAtTheirShardedPath() throws {
+        let data = Data("a head, cut out".utf8)
+        let (hash, size) = try blobs.put(data)
+        #expect(hash == ContentHash.of(data))
+        #expect(size == Int64(data.count))
+        let hex = hash.hex
+        let expected = folder.path("blobs/\(hex.prefix(2))/\(hex.dropFirst(2))")
+        #expect(blobs.url(for: hash).path == expected.path)
+        #expect(FileManager.default.contents(atPath: expected.path) == data)
+        #expect(try blobs.read(hash, verify: true) == data)
+    }
+
+    @Test func theSameBytesAreStoredOnce() throws {
+        let data = Data(repeating: 7, count: 4096)
+        let first = try blobs.put(data)
+        let second = try blobs.put(data)
+        let fromFile = folder.path("copy.bin")
+        try data.write(to: fromFile)
+        let third = try blobs.put(fileAt: fromFile)
+        #expect(first.hash == second.hash && second.hash == third.hash)
+        let files = blobs.enumerateFiles()
+        #expect(files.count == 1)
+        #expect(files.first?.hash == first.hash)
+        #expect(!FileManager.default.fileExists(atPath: fromFile.path), "the source file is consumed")
+    }
+
+    @Test func putFileMovesItIntoPlaceAndLeavesNoTemporaryFiles() throws {
+        let source = folder.path("download.png")
+        let data = Data((0..<10_000).map { UInt8($0 % 251) })
+        try data.write(to: source)
+        let (hash, size) = try blobs.put(fileAt: source)
+        #expect(size == 10_000)
+        #expect(try blobs.read(hash, verify: true) == data)
+        #expect(blobs.enumerateFiles().allSatisfy { $0.hash != nil })
+    }
+
+    @Test func verifiedReadRejectsAFlippedByte() throws {
+        let (hash, _) = try blobs.put(Data("original bytes".utf8))
+        var bytes = try Data(contentsOf: blobs.url(for: hash))
+        bytes[0] ^= 0x01
+        try bytes.write(to: blobs.url(for: hash))
+        #expect(throws: StoreError.self) { try blobs.read(hash, verify: true) }
+        #expect(!blobs.isIntact(hash))
+        #expect(try blobs.read(hash) == bytes, "an unverified read returns what is on disk")
+    }
+
+    @Test func hashesRoundTripThroughHex() throws {
+        let hash = ContentHash.of("x")
+        #expect(hash.hex == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
+        #expect(ContentHash(hex: hash.hex) == hash)
+        #expect(ContentHash(hex: hash.hex.uppercased()) == hash)
+        #expect(ContentHash(hex: "zz" + hash.hex.dropFirst(2)) == nil)
+        #expect(ContentHash(hex: "abc") == nil)
+        let file = folder.path("x.txt")
+        try Data("x".utf8).write(to: file)
+        #expect(try ContentHash.of(fileAt: file) == hash)
+    }
+}

@@ -1,0 +1,71 @@
+import AssetStore
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+@Suite struct MigrationTests {
+    let folder = TemporaryDirectory("migrations")
+
+    @Test func migrationFilesAreEmbeddedInOrder() throws {
+        let names = Catalog.knownMigrations
+        #expect(names.first == "0001_catalog")
+        #expect(names == names.sorted())
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Repository.root.appendingPathComponent("migrations").path)
+            .filter { $0.hasSuffix(".sql") }.map { String($0.dropLast(4)) }.sorted()
+        #expect(names == onDisk, "every migrations/*.sql file is embedded")
+    }
+
+    @Test func eachMigrationAppliesStepByStepOnAFreshDatabase() throws {
+        let names = Catalog.knownMigrations
+        for count in 1...names.count {
+            let queue = try DatabaseQueue(path: folder.path("step-\(count).sqlite").path)
+            let sqls = try names.prefix(count).map { name in
+                try String(contentsOf: Repository.root.appendingPathComponent("migrations/\(name).sql"), encoding: .utf8)
+            }
+            try queue.write { db in
+                for sql in sqls { try db.execute(sql: sql) }
+            }
+            let tables = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+            #expect(tables.contains("extractions"))
+        }
+        // The store's own migrator brings a new catalog to the latest step and records each one.
+        let catalog = try Catalog(url: folder.path("catalog.sqlite"))
+        #expect(try catalog.appliedMigrations() == names)
+        // Opening again applies nothing twice.
+        let reopened = try Catalog(url: folder.path("catalog.sqlite"))
+        #expect(try reopened.appliedMigrations() == names)
+    }
+
+    @Test func aCatalogFromANewerAssetsIsRefusedAndLeftUntouched() throws {
+        let url = folder.path("catalog.sqlite")
+        _ = try Catalog(url: url)
+        let queue = try DatabaseQueue(path: url.path)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')")
+            try db.execute(sql: "CREATE TABLE future (x)")
+        }
+        try queue.close()
+        let before = try Data(contentsOf: url)
+
+        do {
+            _ = try Catalog(url: url)
+            Issue.record("a newer catalog was opened")
+        } catch let error as StoreError {
+            #expect(error.kind == .newerCatalog)
+            #expect(error.message.contains("newer"))
+            #expect(error.message.contains("9999_from_the_future"))
+        }
+        #expect(try Data(contentsOf: url) == before)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsRefusedWithAClearMessage() throws {
+        let url = folder.path("catalog.sqlite")
+        try Data("this is not sqlite, just text long enough to look like a header..................................".utf8).write(to: url)
+        #expect {
+            _ = try Catalog(url: url)
+        } throws: { error in
+            (error as? StoreError)?.kind == .corruptCatalog
+        }
+    }
+}
