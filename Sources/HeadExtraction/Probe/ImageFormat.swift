@@ -1,0 +1,48 @@
+import Foundation
+
+/// An image format the Head Extraction API accepts, as sniffed from the bytes.
+public enum ImageFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    case jpeg
+    case png
+    case bmp
+
+    /// The MIME type sent with the multipart file part.
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .bmp: "image/bmp"
+        }
+    }
+
+    /// The usual file extension, without the dot.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .bmp: "bmp"
+        }
+    }
+
+    /// The name used in messages: `JPEG`, `PNG` or `BMP`.
+    public var displayName: String { rawValue.uppercased() }
+}
+
+/// What ``ImageProbe`` learned about an acceptable image.
+public struct ProbedImage: Sendable, Hashable {
+    /// The format found in the bytes, whatever the file's extension says.
+    public var format: ImageFormat
+    /// Width in pixels.
+    public var width: Int
+    /// Height in pixels, always positive (a top-down BMP's negative height is flipped).
+    public var height: Int
+    /// Size of the file in bytes.
+    public var byteCount: Int
+
+    public init(format: ImageFormat, width: Int, height: Int, byteCount: Int) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.byteCount = byteCount
+    }
+}
