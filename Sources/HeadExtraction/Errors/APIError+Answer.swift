@@ -13,12 +13,13 @@ extension APIError {
         code: String?, httpStatus: Int, apiMessage: String? = nil, requestID: String? = nil,
         retryAfter: Duration? = nil, redacting secret: String? = nil
     ) -> APIError {
-        let code = code.flatMap { $0.isEmpty ? nil : $0 }
+        // Anything the API sent back may echo the key: the code, the words, even the id.
+        let code = code.flatMap { $0.isEmpty ? nil : redact($0, secret) }
+        let requestID = requestID.map { redact($0, secret) }
         let errorClass = ErrorClassifier.classify(code: code, httpStatus: httpStatus)
         let stableCode = code ?? "HTTP_\(httpStatus)"
         let info = code.flatMap(ErrorCodeTable.info(for:))
-        var detail = info?.description ?? apiMessage ?? "HTTP status \(httpStatus)"
-        if let secret, !secret.isEmpty { detail = detail.replacingOccurrences(of: secret, with: "[redacted]") }
+        let detail = redact(info?.description ?? apiMessage ?? "HTTP status \(httpStatus)", secret)
         let reason = "\(stableCode): \(sentenceFragment(detail))"
 
         let message: String
