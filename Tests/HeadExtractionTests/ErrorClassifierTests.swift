@@ -1,3 +1,5 @@
+import AssetTransport
+import Foundation
 import Testing
 @testable import HeadExtraction
 
@@ -83,5 +85,27 @@ import Testing
         )
         #expect(!error.message.contains("sk-secret-123"))
         #expect(error.errorClass == .auth)
+    }
+
+    @Test func transportErrorsKeepTheirCodes() {
+        let cases: [(TransportError.Code, ErrorClass)] = [
+            (.timeout, .transient), (.connection, .transient), (.truncated, .transient), (.other, .transient),
+            (.schemeRefused, .input), (.tooLarge, .input), (.replayMiss, .input), (.localFile, .input), (.cassette, .internal),
+        ]
+        for (code, expected) in cases {
+            let error = APIError.fromTransport(TransportError(code, "It failed; try again."))
+            #expect(error.code == code.rawValue)
+            #expect(error.errorClass == expected, "\(code)")
+            #expect(error.message == "It failed; try again.")
+        }
+        #expect(APIError.fromTransport(TransportError(.localFile, "x"), localFileClass: .internal).errorClass == .internal)
+        #expect(APIError.fromTransport(CancellationError()).code == "CANCELLED")
+    }
+
+    @Test func hugeOrOddNumbersDoNotTrap() throws {
+        let envelope = try Envelope.decode(Data(#"{"error_code":1e300,"error_detail":{"status_code":"4.2e400"},"data":{"elements":[{"image_url":"http://x/y.png","width":12.7,"x":"3"}]}}"#.utf8), httpStatus: 200)
+        #expect(envelope.errorCode == nil)
+        #expect(try envelope.resultElements().first?.width == 12)
+        #expect(try envelope.resultElements().first?.x == 3)
     }
 }

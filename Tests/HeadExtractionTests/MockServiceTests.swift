@@ -172,6 +172,24 @@ import Testing
         #expect(try JSONDecoder().decode(MockCounters.self, from: JSONEncoder().encode(mock.counters.value)) == MockCounters())
     }
 
+    @Test func partialFaultStateDecodesWithDefaults() throws {
+        let faults = try JSONDecoder().decode(MockFaults.self, from: Data(#"{"headCount":0,"scriptedErrors":[{"code":"EXCEEDING_LIMITS"}]}"#.utf8))
+        #expect(faults.headCount == 0)
+        #expect(faults.scriptedErrors == [ScriptedError("EXCEEDING_LIMITS")])
+        #expect(faults.requireKey == false && faults.credits == MockFaults.defaultCredits)
+    }
+
+    @Test func creditsAnswerIsTheLegacyEnvelopeWithBalances() async throws {
+        let response = try await mock.send(HTTPRequest(url: mock.baseURL.appendingPathComponent("api/common/query-credits")))
+        #expect(response.status == 200)
+        let object = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        #expect(object["error_code"] as? Int == 0)
+        #expect((object["error_detail"] as? [String: Any])?["status_code"] as? Int == 200)
+        let data = try #require(object["data"] as? [[String: Any]])
+        #expect(data.map { $0["unique_sign"] as? String } == ["cutout_avatar_extraction", "common"])
+        #expect(mock.counters.value.creditsCalls == 1)
+    }
+
     @Test func resultNamesParseBack() {
         let result = MockResult(inputHashPrefix: "0123456789abcdef", index: 2, width: 30, height: 40, isMask: true)
         #expect(MockResult(name: result.name) == result)

@@ -33,4 +33,11 @@ import Testing
         flipped[png.count - 30] ^= 0x55
         #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decodeInfo(flipped) }
     }
+
+    /// libpng's simplified reader stops after the image data, so the chunk walk must catch these.
+    @Test func pngCutAfterItsImageDataDoesNotDecode() throws {
+        let png = try PNGCodec.encode(width: 40, height: 40, pixels: (0..<1600).map { UInt8($0 % 251) }, format: .gray)
+        #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decodeInfo(png.prefix(png.count - 12)) }
+        #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decodeInfo(png.prefix(png.count - 1)) }
+    }
 }

@@ -26,6 +26,22 @@ public struct MockFaults: Codable, Sendable, Hashable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case scriptedErrors, headCount, latencyMilliseconds, requireKey, downloadFaults, credits
+    }
+
+    /// Decodes a partial state: a missing field keeps its default, so `{"headCount": 0}` is enough.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = MockFaults()
+        scriptedErrors = try container.decodeIfPresent([ScriptedError].self, forKey: .scriptedErrors) ?? defaults.scriptedErrors
+        headCount = try container.decodeIfPresent(Int.self, forKey: .headCount) ?? defaults.headCount
+        latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? defaults.latencyMilliseconds
+        requireKey = try container.decodeIfPresent(Bool.self, forKey: .requireKey) ?? defaults.requireKey
+        downloadFaults = try container.decodeIfPresent([DownloadFault].self, forKey: .downloadFaults) ?? defaults.downloadFaults
+        credits = try container.decodeIfPresent([CreditBalance].self, forKey: .credits) ?? defaults.credits
+    }
+
     /// Delay before every answer.
     public var latency: Duration {
         get { .milliseconds(latencyMilliseconds) }
@@ -39,57 +55,4 @@ public struct MockFaults: Codable, Sendable, Hashable {
         CreditBalance(uniqueSign: "cutout_avatar_extraction", name: "Head Extraction", balance: 100, total: 100),
         CreditBalance(uniqueSign: "common", name: "Universal credits", balance: 1000, total: 1000),
     ]
-}
-
-/// One scripted answer of ``MockService``.
-public struct ScriptedError: Codable, Sendable, Hashable {
-    /// An `error_detail.code`, or a ``TransportError`` code when ``throwsTransportError`` is set.
-    public var code: String
-    /// The status to answer with; `nil` uses the code's current status from ``ErrorCodeTable``.
-    public var status: Int?
-    /// Sent as a `Retry-After` header, in seconds.
-    public var retryAfterSeconds: Int?
-    /// A verbatim body instead of the envelope, to simulate malformed answers.
-    public var body: String?
-    /// Throw `TransportError(code)` instead of answering.
-    public var throwsTransportError: Bool
-
-    public init(_ code: String, status: Int? = nil, retryAfterSeconds: Int? = nil, body: String? = nil, throwsTransportError: Bool = false) {
-        self.code = code
-        self.status = status
-        self.retryAfterSeconds = retryAfterSeconds
-        self.body = body
-        self.throwsTransportError = throwsTransportError
-    }
-
-    /// A transfer failure such as `.timeout`, thrown instead of an answer.
-    public static func transport(_ code: TransportError.Code) -> ScriptedError {
-        ScriptedError(code.rawValue, throwsTransportError: true)
-    }
-
-    /// A body that is not the API's envelope, answered with `status`.
-    public static func malformed(_ body: String, status: Int = 200) -> ScriptedError {
-        ScriptedError(Envelope.malformedCode, status: status, body: body)
-    }
-}
-
-/// A fault for one result download.
-public enum DownloadFault: String, Codable, Sendable, Hashable, CaseIterable {
-    /// The body ends early: throws `TransportError(.truncated)`.
-    case truncated
-    /// 404 with an object-store XML body.
-    case missing
-    /// 403 with an object-store XML `AccessDenied` body, as an expired URL answers.
-    case expired
-    /// A body larger than the limit: throws `TransportError(.tooLarge)`, no file.
-    case oversized
-}
-
-/// What ``MockService`` has been asked so far.
-public struct MockCounters: Codable, Sendable, Hashable {
-    public var extractionCalls = 0
-    public var downloads = 0
-    public var creditsCalls = 0
-
-    public init() {}
 }

@@ -63,14 +63,21 @@ public enum PNGCodec {
         return output
     }
 
-    /// Decodes every pixel of `data`, proving it is a whole PNG, and returns its size and channels.
+    /// Decodes every pixel of `data` and checks every chunk through `IEND`, proving it is a whole PNG.
     ///
     /// `channels` is that of the stored image: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
     /// (a palette counts as RGB, or RGBA with transparency).
     /// - Throws: ``Failure`` for anything that is not a complete, valid PNG.
     public static func decodeInfo(_ data: Data) throws(Failure) -> (width: Int, height: Int, channels: Int) {
-        guard data.count >= 8, data.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+        guard data.count >= 8, data.starts(with: ImageProbe.pngSignature) else {
             throw Failure(message: "the bytes do not start with a PNG signature")
+        }
+        // libpng's simplified reader stops after the last image data, so a file cut before IEND
+        // would pass it; the chunk walk checks every CRC through IEND first.
+        do {
+            _ = try ImageProbe.pngDimensions(Array(data))
+        } catch {
+            throw Failure(message: "the PNG \(error.reason)")
         }
         // libpng keeps the memory pointer between begin and finish, so both run in one closure.
         let outcome = data.withUnsafeBytes { buffer -> Result<(width: Int, height: Int, channels: Int), Failure> in

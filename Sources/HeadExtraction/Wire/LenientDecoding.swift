@@ -10,14 +10,19 @@ struct LenientInt: Decodable {
             value = nil
         } else if let int = try? container.decode(Int.self) {
             value = int
-        } else if let double = try? container.decode(Double.self), double.isFinite {
-            value = Int(double)
+        } else if let double = try? container.decode(Double.self) {
+            value = Self.integer(double)
         } else if let string = try? container.decode(String.self) {
-            value = Int(string.trimmingCharacters(in: .whitespaces))
-                ?? Double(string.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? Int($0) : nil }
+            let trimmed = string.trimmingCharacters(in: .whitespaces)
+            value = Int(trimmed) ?? Double(trimmed).flatMap(Self.integer)
         } else {
             value = nil
         }
+    }
+
+    /// `Int(exactly:)` after dropping the fraction: `nil` instead of a trap for NaN or 1e300.
+    private static func integer(_ double: Double) -> Int? {
+        Int(exactly: double.rounded(.towardZero))
     }
 }
 
