@@ -6,9 +6,13 @@ import Foundation
 /// Decoding is lenient: numbers may be integers, floats or numeric strings, and missing
 /// fields read as empty or zero.
 public struct CreditBalance: Sendable, Hashable, Codable {
+    /// The product the credits are for, such as `cutout_avatar_extraction` or `common`.
     public var uniqueSign: String
+    /// The product's display name.
     public var name: String
+    /// Credits left.
     public var balance: Double
+    /// Credits bought in all.
     public var total: Double
 
     public init(uniqueSign: String, name: String, balance: Double, total: Double) {

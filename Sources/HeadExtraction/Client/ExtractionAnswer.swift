@@ -2,7 +2,9 @@ import Foundation
 
 /// A successful extraction: the API's ids, the heads it found, and the body it sent.
 public struct ExtractionAnswer: Sendable, Hashable {
+    /// The API's `request_id`: quote it to the vendor.
     public var requestID: String?
+    /// The API's `log_id`.
     public var logID: String?
     /// One element per head, in the API's order; download each ``ResultElement/imageURL`` at once.
     public var elements: [ResultElement]

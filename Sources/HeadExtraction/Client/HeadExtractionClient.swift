@@ -16,9 +16,13 @@ import Foundation
 /// are retried by ``retryPolicy``; credits, auth, input and content failures never are.
 /// - Important: `Sendable`; one client may serve many tasks at once.
 public struct HeadExtractionClient: Sendable {
+    /// Moves the bytes: curl, the mock, or a cassette.
     public let transport: any Transport
+    /// The API host, such as ``HeadExtractionAPI/defaultBaseURL``.
     public let baseURL: URL
+    /// Attempts and backoff for transient failures.
     public let retryPolicy: RetryPolicy
+    /// Timeouts and the download size limit.
     public let configuration: TransportConfiguration
     let apiKey: String?
 

@@ -1,5 +1,6 @@
 /// One documented `error_detail.code` and its HTTP status before and after the change of 2026-01-08.
 public struct ErrorCodeInfo: Sendable, Hashable {
+    /// The `error_detail.code`, such as `EXCEEDING_LIMITS`.
     public var code: String
     /// The status the API answers with since 2026-01-08, and the one the mock serves.
     public var status: Int

@@ -51,6 +51,7 @@ public struct MockFaults: Codable, Sendable, Hashable {
         }
     }
 
+    /// 100 Head Extraction credits and 1000 universal ones.
     public static let defaultCredits = [
         CreditBalance(uniqueSign: "cutout_avatar_extraction", name: "Head Extraction", balance: 100, total: 100),
         CreditBalance(uniqueSign: "common", name: "Universal credits", balance: 1000, total: 1000),

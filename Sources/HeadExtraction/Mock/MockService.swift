@@ -36,6 +36,7 @@ public final class MockService: Transport, Sendable {
         counters.withLock { $0 = MockCounters() }
     }
 
+    /// Answers an API call (extraction, credits), a result image (`GET` under ``resultsPath``), or 404.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let path = request.url.path
         if path.hasSuffix(HeadExtractionAPI.extractionPath), request.method == "POST" {
@@ -60,6 +61,7 @@ public final class MockService: Transport, Sendable {
         return answer(.failure(code: "ERROR_RESOURCE_NOT_FOUND", message: "No route for \(request.method) \(path).", requestID: newID(), logID: newID()))
     }
 
+    /// Serves a result image into `destination`, honouring the next ``DownloadFault`` and `limit`.
     public func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
         counters.withLock { $0.downloads += 1 }
         try await pause()

@@ -18,6 +18,7 @@ public enum PNGCodec {
         /// Red, green, blue and alpha: the API's default cutout.
         case rgba
 
+        /// Bytes per pixel.
         public var channels: Int { self == .gray ? 1 : 4 }
 
         var libpngFormat: png_uint_32 {
@@ -27,6 +28,7 @@ public enum PNGCodec {
 
     /// A libpng failure, with libpng's own message.
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        /// What libpng or the chunk walk reported.
         public var message: String
         public var description: String { message }
     }

@@ -20,7 +20,9 @@ public struct Envelope: Codable, Sendable, Hashable {
         public var statusCode: Int?
         /// The code that decides the class; empty on success.
         public var code: String?
+        /// The vendor's description of `code`.
         public var codeMessage: String?
+        /// Free-form detail, sometimes in broken English.
         public var message: String?
 
         public init(statusCode: Int? = nil, code: String? = nil, codeMessage: String? = nil, message: String? = nil) {
@@ -45,6 +47,7 @@ public struct Envelope: Codable, Sendable, Hashable {
 
     /// `data`: the successful result.
     public struct Payload: Codable, Sendable, Hashable {
+        /// One entry per head found.
         public var elements: [Element]?
 
         public init(elements: [Element]?) { self.elements = elements }
@@ -57,6 +60,7 @@ public struct Envelope: Codable, Sendable, Hashable {
 
     /// `data.elements[]`: one extracted head.
     public struct Element: Codable, Sendable, Hashable {
+        /// `image_url`: a temporary URL of the result image.
         public var imageURL: String?
         public var width: Int?
         public var height: Int?
@@ -85,7 +89,9 @@ public struct Envelope: Codable, Sendable, Hashable {
         }
     }
 
+    /// `request_id`: quote it to the vendor.
     public var requestID: String?
+    /// `log_id`.
     public var logID: String?
     /// Legacy and 2025-09: 0 on success, else usually the HTTP status.
     public var errorCode: Int?
@@ -93,7 +99,9 @@ public struct Envelope: Codable, Sendable, Hashable {
     public var errorCodeString: String?
     /// Legacy only.
     public var errorMessage: String?
+    /// Where the failure's code lives in every version.
     public var errorDetail: ErrorDetail?
+    /// The result, on success.
     public var data: Payload?
 
     public init(

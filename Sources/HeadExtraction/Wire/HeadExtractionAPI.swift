@@ -9,8 +9,11 @@ import Foundation
 ///     options: ExtractionOptions(), apiKey: key)
 /// ```
 public enum HeadExtractionAPI {
+    /// `POST`: the Head Extraction endpoint.
     public static let extractionPath = "/api/cutout/portrait/avatar-extraction"
+    /// `GET`: the account's credit balances.
     public static let creditsPath = "/api/common/query-credits"
+    /// The vendor's API host.
     public static let defaultBaseURL = URL(string: "https://www.ailabapi.com")!
     /// The header that carries the API key.
     public static let apiKeyHeader = "ailabapi-api-key"

@@ -4,7 +4,9 @@ import Foundation
 public struct ResultElement: Sendable, Hashable, Codable {
     /// A temporary URL, valid about 24 hours: download it at once.
     public var imageURL: URL
+    /// Width of the result image in pixels.
     public var width: Int
+    /// Height of the result image in pixels.
     public var height: Int
     /// Left edge of the element in the input image.
     public var x: Int
