@@ -5,9 +5,20 @@ import Foundation
 extension MockService {
     /// `POST` extraction: validates like the API, then finds ``MockFaults/headCount`` heads.
     func extraction(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard case .multipart(let parts) = request.body,
-              let imagePart = parts.first(where: { $0.name == HeadExtractionAPI.imageField })
-        else {
+        let parts: [MultipartPart]
+        switch request.body {
+        case .multipart(let given):
+            parts = given
+        case .bytes(let body):
+            // Raw uploads, as an HTTP server receives them.
+            guard let parsed = try? MultipartBody.parse(body, contentType: request.headers[name: "Content-Type"] ?? "") else {
+                return failure("MISSING_PARAMETERS", "The body must be multipart/form-data with an image field.")
+            }
+            parts = parsed
+        case .empty, .file:
+            parts = []
+        }
+        guard let imagePart = parts.first(where: { $0.name == HeadExtractionAPI.imageField }) else {
             return failure("MISSING_PARAMETERS", "The image field is required.")
         }
         let bytes: Data
