@@ -118,6 +118,21 @@ import Testing
         #expect(mock.counters.value == MockCounters())
     }
 
+    @Test func keylessClientsCallWithoutTheHeader() async throws {
+        let keyless = HeadExtractionClient(transport: mock, baseURL: mock.baseURL, apiKey: nil, retryPolicy: .fast, requiresKey: false)
+        #expect(try await keyless.extract(.data(photo), probe: probed).elements.count == 1)
+        mock.faults.withLock { $0.requireKey = true }
+        let refused = try #require(await apiError { try await keyless.extract(.data(photo), probe: probed) })
+        #expect(refused.code == "ERROR_APPLICATIONS_NOT_EXISTS")
+        #expect(mock.counters.value.extractionCalls == 2)
+    }
+
+    @Test func keyFileNewlinesAreDropped() async throws {
+        let transport = ScriptedTransport(send: { _, _ in ScriptedTransport.json(200, #"{"data":[]}"#) })
+        _ = try await client(key: "  k-1\n", transport: transport).queryCredits()
+        #expect(transport.requests.value.first?.headers[name: "ailabapi-api-key"] == "k-1")
+    }
+
     @Test func authErrorsNeverContainTheKey() async throws {
         let secret = "sk-live-0123456789abcdef"
         mock.faults.withLock { $0.requireKey = true }

@@ -24,19 +24,26 @@ public struct HeadExtractionClient: Sendable {
     public let retryPolicy: RetryPolicy
     /// Timeouts and the download size limit.
     public let configuration: TransportConfiguration
+    /// Whether a call without a key is refused before it is sent.
+    public let requiresKey: Bool
     let apiKey: String?
 
     /// - Parameters:
     ///   - apiKey: sent to the API only; never to result URLs, never in an error message.
+    ///     Surrounding whitespace (such as the newline of a key file) is dropped.
     ///   - retryPolicy: attempts and backoff for transient failures; tests shrink its base delay.
     ///   - configuration: the request and download timeouts and the download size limit.
+    ///   - requiresKey: `false` for the mock backend, which needs no key; calls then go out
+    ///     without the key header when there is no key.
     public init(
         transport: any Transport, baseURL: URL, apiKey: String?,
-        retryPolicy: RetryPolicy = .init(), configuration: TransportConfiguration = .init()
+        retryPolicy: RetryPolicy = .init(), configuration: TransportConfiguration = .init(),
+        requiresKey: Bool = true
     ) {
         self.transport = transport
         self.baseURL = baseURL
-        self.apiKey = apiKey
+        self.apiKey = apiKey?.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.requiresKey = requiresKey
         self.retryPolicy = retryPolicy
         self.configuration = configuration
     }
@@ -47,7 +54,8 @@ public struct HeadExtractionClient: Sendable {
     ///   - image: the file (streamed) or bytes to upload.
     ///   - probe: the probe of those bytes; its format sets the upload's content type.
     ///   - onRetry: called with each failure that is about to be retried.
-    /// - Throws: ``APIError``; `MISSING_API_KEY` (class `auth`) before any call when there is no key.
+    /// - Throws: ``APIError``; `MISSING_API_KEY` (class `auth`) before any call when there is no
+    ///   key and ``requiresKey`` is set.
     public func extract(
         _ image: ImageUpload, probe: ProbedImage, options: ExtractionOptions = ExtractionOptions(),
         onRetry: @Sendable (APIError) -> Void = { _ in }
@@ -106,8 +114,11 @@ public struct HeadExtractionClient: Sendable {
         return (response, envelope)
     }
 
-    func requireKey() throws(APIError) -> String {
-        guard let apiKey, !apiKey.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.missingKey }
+    func requireKey() throws(APIError) -> String? {
+        guard let apiKey, !apiKey.isEmpty else {
+            if requiresKey { throw APIError.missingKey }
+            return nil
+        }
         return apiKey
     }
 
