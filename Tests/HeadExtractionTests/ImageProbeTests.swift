@@ -148,6 +148,19 @@ import Testing
         }
     }
 
+    @Test func jpegTablesAndFillBytesAreNotFrames() throws {
+        // A DHT (C4) with size-like bytes before the real frame, and fill bytes before markers.
+        let jpeg = Array(ImageBytes.jpeg(width: 300, height: 200))
+        let dht = ImageBytes.segment(0xC4, [0x00, 0x07, 0xD0, 0x07, 0xD0] + Array(repeating: 0, count: 12))
+        let bytes = [0xFF, 0xD8, 0xFF] + dht + [0xFF] + Array(jpeg[2...])
+        let probed = try ImageProbe.probe(Data(bytes), name: "tables.jpg")
+        #expect(probed.width == 300 && probed.height == 200)
+        let arithmetic = try ImageProbe.probe(ImageBytes.jpeg(width: 120, height: 80, frameMarker: 0xC9), name: "a.jpg")
+        #expect(arithmetic.width == 120)
+        // DAC (CC) alone is not a frame, so the scan has none.
+        #expect(rejection(ImageBytes.jpeg(width: 120, height: 80, frameMarker: 0xCC), "dac.jpg")?.code == "FILE_DECODING_FAILURE")
+    }
+
     @Test func jpegWithoutScanFailsToDecode() throws {
         let bytes: [UInt8] = [0xFF, 0xD8] + ImageBytes.segment(0xC0, [8, 0, 64, 0, 64, 1, 1, 0x11, 0]) + [0xFF, 0xD9]
         #expect(rejection(Data(bytes), "noscan.jpg")?.code == "FILE_DECODING_FAILURE")
