@@ -188,6 +188,18 @@ import Testing
         #expect(rejection(whole.prefix(30), "header.bmp")?.code == "FILE_DECODING_FAILURE")
     }
 
+    @Test(arguments: ["grace_hopper.jpg", "coffee.png"])
+    func everyTruncationIsCaught(name: String) throws {
+        let whole = try Fixtures.data(name)
+        for cut in stride(from: 1, to: whole.count, by: max(1, whole.count / 40)) + [whole.count - 1] {
+            #expect(rejection(whole.prefix(cut), name)?.code == (cut < 3 ? "UNSUPPORTED_FILE_TYPES" : "FILE_DECODING_FAILURE"), "cut at \(cut)")
+        }
+        let bmp = ImageBytes.bmp(width: 50, height: 50)
+        for cut in stride(from: 14, to: bmp.count, by: 97) {
+            #expect(rejection(bmp.prefix(cut), "b.bmp")?.code == "FILE_DECODING_FAILURE", "bmp cut at \(cut)")
+        }
+    }
+
     @Test func structureIsCheckedBeforeDimensions() throws {
         let huge = ImageBytes.png(width: 5000, height: 5000)
         #expect(rejection(huge.prefix(huge.count - 4), "cut.png")?.code == "FILE_DECODING_FAILURE")
