@@ -1,0 +1,47 @@
+import AssetTransport
+import Foundation
+
+extension APIError {
+    /// A transfer failure, keeping its stable code.
+    ///
+    /// Timeouts, connection failures and truncated bodies are transient. A refused scheme, a
+    /// replay miss and an over-limit body are the user's to fix (`input`); an unreadable cassette
+    /// is `internal`. `localFileClass` says whose fault an unreadable or unwritable file is:
+    /// the upload's (`input`) or the download destination's (`internal`).
+    init(_ error: TransportError, localFileClass: ErrorClass = .input, redacting secret: String? = nil) {
+        let errorClass: ErrorClass = switch error.code {
+        case .schemeRefused, .tooLarge, .replayMiss: .input
+        case .localFile: localFileClass
+        case .cassette: .internal
+        default: error.isTransient ? .transient : .internal
+        }
+        self.init(code: error.code.rawValue, errorClass: errorClass, message: Self.redact(error.message, secret))
+    }
+
+    /// Any error a transport threw, as an ``APIError``.
+    static func fromTransport(_ error: any Error, localFileClass: ErrorClass = .input, redacting secret: String? = nil) -> APIError {
+        switch error {
+        case let error as APIError: error
+        case let error as TransportError: APIError(error, localFileClass: localFileClass, redacting: secret)
+        case is CancellationError: .cancelled
+        default: APIError(
+            code: TransportError.Code.other.rawValue, errorClass: .transient,
+            message: redact("The transfer failed (\(error)); try again later.", secret)
+        )
+        }
+    }
+
+    /// The task was cancelled before the work finished.
+    static let cancelled = APIError(code: "CANCELLED", errorClass: .transient, message: "The request was cancelled before it finished; run it again.")
+
+    /// No API key: refused before any call.
+    static let missingKey = APIError(
+        code: "MISSING_API_KEY", errorClass: .auth,
+        message: "No API key is set; set AILAB_API_KEY or pass --api-key-file with a file that holds the key."
+    )
+
+    static func redact(_ text: String, _ secret: String?) -> String {
+        guard let secret, !secret.isEmpty else { return text }
+        return text.replacingOccurrences(of: secret, with: "[redacted]")
+    }
+}
