@@ -126,11 +126,16 @@ extension AssetManager {
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("assets-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let files = try await downloadAll(answer.elements.enumerated().map { ($0.offset, $0.element.imageURL.absoluteString) }, into: folder)
-        let elements = try answer.elements.enumerated().map { position, element in
-            let file = files[position]!
-            return Extraction.Element(sha256: try ContentHash.of(fileAt: file), fileURL: file, width: element.width, height: element.height, x: element.x, y: element.y)
+        do {
+            let files = try await downloadAll(answer.elements.enumerated().map { ($0.offset, $0.element.imageURL.absoluteString) }, into: folder)
+            let elements = try answer.elements.enumerated().map { position, element in
+                let file = files[position]!
+                return Extraction.Element(sha256: try ContentHash.of(fileAt: file), fileURL: file, width: element.width, height: element.height, x: element.x, y: element.y)
+            }
+            return Extraction(inputSHA256: inputKey, cache: .miss, requestID: answer.requestID, elements: elements, temporaryFolder: folder)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
         }
-        return Extraction(inputSHA256: inputKey, cache: .miss, requestID: answer.requestID, elements: elements)
     }
 }

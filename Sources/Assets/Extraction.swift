@@ -31,6 +31,17 @@ public struct Extraction: Sendable, Hashable {
     /// The API's request id, for the vendor's support.
     public var requestID: String?
     public var elements: [Element]
+    /// With the cache off, the folder holding the PNGs: the caller's to delete once it has
+    /// copied them. `nil` when the PNGs are blobs in the store.
+    public var temporaryFolder: URL?
+
+    public init(inputSHA256: ContentHash, cache: CacheOutcome, requestID: String?, elements: [Element], temporaryFolder: URL? = nil) {
+        self.inputSHA256 = inputSHA256
+        self.cache = cache
+        self.requestID = requestID
+        self.elements = elements
+        self.temporaryFolder = temporaryFolder
+    }
 }
 
 /// The options of one extraction, beyond the photo.

@@ -66,6 +66,9 @@ struct ExtractCommand: AsyncParsableCommand {
                     try exporter.export(extraction, stem: ResultExporter.stem(of: image.displayName), returnForm: options.api.returnForm)
                 }.map { (extraction, $0) }
             }
+            if case .success(let extraction) = result, let temporary = extraction.temporaryFolder {
+                try? FileManager.default.removeItem(at: temporary)
+            }
             report.record(image.displayName, outcome)
         }
         manager.flush()
