@@ -23,7 +23,9 @@ public struct Cassette: Codable, Sendable, Hashable {
     /// The value written in place of a credential header.
     public static let redacted = "<redacted>"
 
+    /// The format version of the file; see ``currentVersion``.
     public var version: Int
+    /// The exchanges, in the order they were recorded.
     public var interactions: [Interaction]
 
     public init(version: Int = Cassette.currentVersion, interactions: [Interaction] = []) {
@@ -38,8 +40,11 @@ public struct Cassette: Codable, Sendable, Hashable {
             case send, download
         }
 
+        /// Whether this was a `send` or a `download`.
         public var kind: Kind
+        /// What was asked, with credential headers redacted.
         public var request: Request
+        /// What the upstream answered.
         public var response: Response
 
         public init(kind: Kind, request: Request, response: Response) {
@@ -51,7 +56,9 @@ public struct Cassette: Codable, Sendable, Hashable {
 
     /// A body: its SHA-256 and size, with the text inline when it is UTF-8.
     public struct Body: Codable, Sendable, Hashable {
+        /// The SHA-256 of the bytes, lowercase hex; also the blob's file name.
         public var sha256: String
+        /// The length in bytes.
         public var size: Int
         /// The body itself; `nil` means it is the blob named ``sha256``.
         public var text: String?
@@ -65,10 +72,15 @@ public struct Cassette: Codable, Sendable, Hashable {
 
     /// One multipart part: a text field (`value`) or a file (`body`, always a blob).
     public struct Part: Codable, Sendable, Hashable {
+        /// The form field name.
         public var name: String
+        /// A text field's value.
         public var value: String?
+        /// A file part's file name.
         public var filename: String?
+        /// A file part's content type.
         public var contentType: String?
+        /// A file part's bytes, as a blob.
         public var body: Body?
 
         public init(name: String, value: String? = nil, filename: String? = nil, contentType: String? = nil, body: Body? = nil) {
@@ -80,8 +92,11 @@ public struct Cassette: Codable, Sendable, Hashable {
         }
     }
 
+    /// A recorded request. Only its method, URL path, text fields and body hashes are matched.
     public struct Request: Codable, Sendable, Hashable {
+        /// The HTTP method, uppercase.
         public var method: String
+        /// The full URL as sent; replay matches only its path.
         public var url: String
         /// Credential headers carry ``Cassette/redacted`` instead of their value.
         public var headers: [HTTPHeader]
@@ -99,8 +114,11 @@ public struct Cassette: Codable, Sendable, Hashable {
         }
     }
 
+    /// A recorded response.
     public struct Response: Codable, Sendable, Hashable {
+        /// The HTTP status.
         public var status: Int
+        /// The response headers, as received.
         public var headers: [HTTPHeader]
         /// The body of a `send`, or the error body of a download that was not 2xx.
         public var body: Body

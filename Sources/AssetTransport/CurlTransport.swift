@@ -20,12 +20,16 @@ public struct CurlTransport: Transport {
     /// The most redirects followed for one request.
     public static let maxRedirects = 5
 
+    /// Timeouts, the download cap (also the cap on a `send` response body) and the http rule.
     public var configuration: TransportConfiguration
 
+    /// Makes a transport; libcurl is initialized once per process on first use.
     public init(configuration: TransportConfiguration = TransportConfiguration()) {
         self.configuration = configuration
     }
 
+    /// Sends `request`; see ``Transport/send(_:)``. The total time is `request.timeout`, else
+    /// ``TransportConfiguration/requestTimeout``.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let job = CurlJob(
             request: request, configuration: configuration,
@@ -35,6 +39,9 @@ public struct CurlTransport: Transport {
         return try await run(job).response
     }
 
+    /// Downloads into a hidden partial file beside `destination`, renamed into place only on
+    /// success; see ``Transport/download(_:to:limit:)``. The total time is `request.timeout`,
+    /// else ``TransportConfiguration/downloadTimeout``.
     public func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
         let folder = destination.deletingLastPathComponent()
         let partial = folder.appendingPathComponent(".\(destination.lastPathComponent).part-\(UUID().uuidString)")

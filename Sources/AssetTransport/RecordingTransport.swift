@@ -43,6 +43,10 @@ public struct RecordingTransport: Transport {
         self.redactHeaders = Set(redactHeaders.map { $0.lowercased() })
     }
 
+    /// Replays a recorded answer when the mode allows, else sends upstream and records.
+    ///
+    /// - Throws: the upstream's error (not recorded), ``TransportError/Code/replayMiss`` in
+    ///   mode `none`, or ``TransportError/Code/cassette`` when the exchange cannot be saved.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         if let hit = try await replayed(request, kind: .send) {
             return try await store.response(for: hit)
@@ -60,6 +64,8 @@ public struct RecordingTransport: Transport {
         return response
     }
 
+    /// Like ``send(_:)``, for a download; the downloaded file is recorded as a blob. When the
+    /// exchange cannot be saved, the downloaded file is removed before the error is thrown.
     public func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
         if let hit = try await replayed(request, kind: .download) {
             return try await store.download(hit, to: destination, limit: limit)

@@ -25,10 +25,13 @@ public struct ReplayTransport: Transport {
         store = CassetteStore(url: cassette, startEmpty: false)
     }
 
+    /// The next recorded answer to a matching `send`.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await store.response(for: match(request, kind: .send))
     }
 
+    /// Writes the recorded file of a matching download to `destination`, or returns the
+    /// recorded error response and writes nothing.
     public func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
         try await store.download(match(request, kind: .download), to: destination, limit: limit)
     }
