@@ -78,6 +78,13 @@ struct CurlTransportTests {
         #expect(try folder.contents().isEmpty)
     }
 
+    @Test func errorStatusDownloadKeepsAt64KiBOfTheBody() async throws {
+        let response = try await transport.download(HTTPRequest(url: server.url("/status/500?size=200000")), to: folder.file("x"), limit: 1 << 20)
+        #expect(response.status == 500)
+        #expect(response.body == deterministicBytes(64 * 1024))
+        #expect(try folder.contents().isEmpty)
+    }
+
     @Test func followsARedirectToTheFinalBody() async throws {
         let destination = folder.file("redirected.bin")
         let response = try await transport.download(HTTPRequest(url: server.url("/redirect?to=/bytes/1234")), to: destination, limit: 1 << 20)
