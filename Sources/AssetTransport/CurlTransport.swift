@@ -122,7 +122,8 @@ struct CurlJob: Sendable {
             let easy = try CurlEasy(target: target, cancellation: cancellation, host: url.host ?? "the server")
             let hop = try easy.perform(
                 url: url, method: method, headers: headers, body: body,
-                connectTimeoutMs: configuration.connectTimeout.milliseconds, timeoutMs: remaining.milliseconds
+                connectTimeoutMs: configuration.connectTimeout.milliseconds, timeoutMs: remaining.milliseconds,
+                userAgent: configuration.userAgent
             )
             guard [301, 302, 303, 307, 308].contains(hop.status), let location = hop.redirectURL else {
                 return Outcome(response: HTTPResponse(status: hop.status, headers: hop.headers, body: hop.body), fileBytes: hop.fileBytes)

@@ -34,6 +34,7 @@ struct CurlTransportTests {
                       sha256: SHA256Hex.of(inMemory), size: 5000),
         ])
         #expect(echo.headerNames.contains("ailabapi-api-key"))
+        #expect(echo.headerNames.contains("user-agent"))
         #expect(!echo.headerNames.contains("expect"))
     }
 
