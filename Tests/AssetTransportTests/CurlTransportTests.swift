@@ -130,6 +130,13 @@ struct CurlTransportTests {
             #expect(error?.code == .schemeRefused, "\(url)")
         }
         #expect(throws: Never.self) { try URLPolicy.check(URL(string: "http://example.com/")!, allowInsecureHTTP: true) }
+        // Opted in, the transfer is attempted: it fails later, on a name that never resolves.
+        var insecure = TransportConfiguration()
+        insecure.allowInsecureHTTP = true
+        let attempted = await transportError {
+            _ = try await CurlTransport(configuration: insecure).send(HTTPRequest(url: URL(string: "http://assets-test.invalid/")!, timeout: .seconds(3)))
+        }
+        #expect(attempted.map { [.connection, .timeout].contains($0.code) } == true)
         for host in ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"] {
             #expect(throws: Never.self) { try URLPolicy.check(URL(string: "http://\(host):9/")!, allowInsecureHTTP: false) }
         }
