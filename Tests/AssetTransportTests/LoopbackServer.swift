@@ -46,6 +46,13 @@ final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Starts a server without blocking a cooperative thread while Python starts up.
+    static func start(arguments: [String] = []) async throws -> LoopbackServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try LoopbackServer(arguments: arguments) }) }.start()
+        }
+    }
+
     /// The URL of `path` (which may carry a query) on this server.
     func url(_ path: String) -> URL {
         URL(string: baseURL.absoluteString + path)!

@@ -8,8 +8,8 @@ struct TransportHygieneTests {
     let folder: TemporaryFolder
     let transport = CurlTransport()
 
-    init() throws {
-        server = try LoopbackServer()
+    init() async throws {
+        server = try await LoopbackServer.start()
         folder = try TemporaryFolder()
     }
 

@@ -13,13 +13,16 @@ Transport routes:
   GET  /chunked/N            N deterministic bytes, chunked, without Content-Length
   GET  /truncated/N          declares Content-Length N, sends N // 2 bytes, closes
   GET  /slow/SECONDS         waits, then answers "ok"
-  GET  /status/CODE          answers CODE with a small JSON body
+  GET  /status/CODE          answers CODE with a small JSON body (?size=N: N deterministic bytes)
 
 Fake AILabTools API:
   POST /api/cutout/portrait/avatar-extraction
   GET  /results/<name>.png
   GET  /api/common/query-credits
   GET  /__stats, POST /__reset
+      counts: extraction_calls (every POST to the extraction route), billed_calls (its 200s),
+      rejected_busy (429s from --max-in-flight), downloads, credits_calls, keyed_requests,
+      distinct_keys, in_flight
 
 API keys are only counted (as hashes), never printed or stored in the clear.
 """
@@ -136,6 +139,7 @@ class State:
         self.lock = threading.Lock()
         self.latency_ms = latency_ms
         self.max_in_flight = max_in_flight
+        self.in_flight = 0
         self.reset()
 
     def reset(self):
@@ -144,7 +148,7 @@ class State:
             self.downloads = 0
             self.credits_calls = 0
             self.rejected_busy = 0
-            self.in_flight = 0
+            self.billed_calls = 0
             self.key_hashes = set()
             self.keyed_requests = 0
 
@@ -158,6 +162,7 @@ class State:
             return {
                 "extraction_calls": self.extraction_calls, "downloads": self.downloads,
                 "credits_calls": self.credits_calls, "rejected_busy": self.rejected_busy,
+                "billed_calls": self.billed_calls, "in_flight": self.in_flight,
                 "keyed_requests": self.keyed_requests, "distinct_keys": len(self.key_hashes),
             }
 
@@ -231,7 +236,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, b"ok", "text/plain")
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
-            self.answer(code, {"status": code})
+            size = int(query.get("size", ["0"])[0])
+            self.answer(code, deterministic_bytes(size) if size else {"status": code})
         elif path.startswith("/results/") and path.endswith(".png"):
             with self.state.lock:
                 self.state.downloads += 1
@@ -322,6 +328,8 @@ class Handler(BaseHTTPRequestHandler):
             _, width, height, x, y = result_geometry(name)
             element = {"image_url": "%s/results/%s.png" % (self.base_url(), name),
                        "width": width, "height": height, "x": x, "y": y}
+            with state.lock:
+                state.billed_calls += 1
             self.answer(200, envelope(200, data={"elements": [element]}))
         finally:
             with state.lock:
