@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Cassettes: record against the loopback server, replay offline")

@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("CurlTransport against the loopback server")
@@ -171,14 +172,12 @@ struct CurlTransportTests {
     }
 
     @Test func requestTimeoutIsReported() async throws {
-        let started = ContinuousClock.now
+        // /slow/10 would answer "ok" after 10 s: only a working timeout makes this throw.
         let error = await transportError {
             _ = try await transport.send(HTTPRequest(url: server.url("/slow/10"), timeout: .milliseconds(300)))
         }
         #expect(error?.code == .timeout)
         #expect(error?.curlCode == 28)
-        // Generous: the other tests share two cores with this one.
-        #expect(started.duration(to: .now) < .seconds(5))
     }
 
     @Test func connectionRefusedIsAConnectionError() async throws {
@@ -193,10 +192,9 @@ struct CurlTransportTests {
         let destination = folder.file("slow.bin")
         let task = Task { try await transport.download(HTTPRequest(url: server.url("/slow/10")), to: destination, limit: 100) }
         try await Task.sleep(for: .milliseconds(300))
-        let started = ContinuousClock.now
         task.cancel()
+        // Without the abort, the transfer would end in a 200 after 10 s and return normally.
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(started.duration(to: .now) < .seconds(5))
         #expect(try folder.contents().isEmpty)
     }
 
@@ -221,14 +219,13 @@ struct CurlTransportTests {
     }
 
     @Test func slowTransfersRunAtOnce() async throws {
-        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
                 group.addTask { _ = try await transport.send(HTTPRequest(url: server.url("/slow/2"))) }
             }
             try await group.waitForAll()
         }
-        // Serially this takes 16 s; transfers blocking a 2-thread cooperative pool, 8 s.
-        #expect(started.duration(to: .now) < .seconds(6))
+        // Transfers that blocked the cooperative pool (two threads here) would overlap at most two at a time.
+        #expect(try await server.stats()["slow_peak"] == 8)
     }
 }

@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import TestSupport
 import Testing
 
 /// The `Transport` contract, run against every implementation in this module.

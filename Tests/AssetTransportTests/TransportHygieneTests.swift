@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Credentials and module boundaries")

@@ -135,11 +135,13 @@ def envelope(status, code="", message="", data=None):
 
 
 class State:
-    def __init__(self, latency_ms, max_in_flight):
+    def __init__(self, latency_ms, max_in_flight, download_latency_ms=0):
         self.lock = threading.Lock()
         self.latency_ms = latency_ms
+        self.download_latency_ms = download_latency_ms
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self.slow_in_flight = 0
         self.reset()
 
     def reset(self):
@@ -151,6 +153,8 @@ class State:
             self.billed_calls = 0
             self.key_hashes = set()
             self.keyed_requests = 0
+            self.peak_in_flight = 0
+            self.slow_peak = 0
 
     def saw_key(self, key):
         with self.lock:
@@ -164,7 +168,17 @@ class State:
                 "credits_calls": self.credits_calls, "rejected_busy": self.rejected_busy,
                 "billed_calls": self.billed_calls, "in_flight": self.in_flight,
                 "keyed_requests": self.keyed_requests, "distinct_keys": len(self.key_hashes),
+                "peak_in_flight": self.peak_in_flight, "slow_peak": self.slow_peak,
             }
+
+    def enter_slow(self):
+        with self.lock:
+            self.slow_in_flight += 1
+            self.slow_peak = max(self.slow_peak, self.slow_in_flight)
+
+    def leave_slow(self):
+        with self.lock:
+            self.slow_in_flight -= 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -232,7 +246,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
         elif path.startswith("/slow/"):
-            time.sleep(float(path.rsplit("/", 1)[1]))
+            # slow_peak counts how many slow requests were in flight at once.
+            self.server.state.enter_slow()
+            try:
+                time.sleep(float(path.rsplit("/", 1)[1]))
+            finally:
+                self.server.state.leave_slow()
             self.answer(200, b"ok", "text/plain")
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
@@ -241,6 +260,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path.startswith("/results/") and path.endswith(".png"):
             with self.state.lock:
                 self.state.downloads += 1
+            if self.state.download_latency_ms:
+                time.sleep(self.state.download_latency_ms / 1000)
             self.answer(200, result_png(path[len("/results/"):-len(".png")]), "image/png")
         elif path == CREDITS_PATH:
             with self.state.lock:
@@ -305,6 +326,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.rejected_busy += 1
             else:
                 state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         if busy:
             self.answer(429, envelope(429, "EXCEEDING_LIMITS", "Too many requests in flight."))
             return
@@ -340,6 +362,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=int(os.environ.get("LOOPBACK_LATENCY_MS", "0")))
+    parser.add_argument("--download-latency-ms", type=int, default=0,
+                        help="wait this long before answering a result download")
     parser.add_argument("--max-in-flight", type=int, default=int(os.environ.get("LOOPBACK_MAX_IN_FLIGHT", "0")))
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes, so a crashed test run leaves no server behind")
@@ -350,7 +374,7 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    server.state = State(args.latency_ms, args.max_in_flight)
+    server.state = State(args.latency_ms, args.max_in_flight, args.download_latency_ms)
     print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
     if args.exit_on_stdin_eof:
         def watch():
