@@ -135,8 +135,10 @@ def envelope(status, code="", message="", data=None):
 
 
 class State:
-    def __init__(self, latency_ms, max_in_flight, download_latency_ms=0):
+    def __init__(self, latency_ms, max_in_flight, download_latency_ms=0, results_base=None, results_redirect_to=None):
         self.lock = threading.Lock()
+        self.results_base = results_base
+        self.results_redirect_to = results_redirect_to
         self.latency_ms = latency_ms
         self.download_latency_ms = download_latency_ms
         self.max_in_flight = max_in_flight
@@ -260,6 +262,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path.startswith("/results/") and path.endswith(".png"):
             with self.state.lock:
                 self.state.downloads += 1
+            if self.state.results_redirect_to:
+                self.answer(302, b"", "text/plain", [("Location", self.state.results_redirect_to)])
+                return
             if self.state.download_latency_ms:
                 time.sleep(self.state.download_latency_ms / 1000)
             self.answer(200, result_png(path[len("/results/"):-len(".png")]), "image/png")
@@ -348,7 +353,8 @@ class Handler(BaseHTTPRequestHandler):
             mask = form is not None and form["data"] == b"mask"
             name = hashlib.sha256(image["data"]).hexdigest()[:32] + ("-mask" if mask else "")
             _, width, height, x, y = result_geometry(name)
-            element = {"image_url": "%s/results/%s.png" % (self.base_url(), name),
+            results_base = self.state.results_base or (self.base_url() + "/results")
+            element = {"image_url": "%s/%s.png" % (results_base, name),
                        "width": width, "height": height, "x": x, "y": y}
             with state.lock:
                 state.billed_calls += 1
@@ -362,6 +368,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=int(os.environ.get("LOOPBACK_LATENCY_MS", "0")))
+    parser.add_argument("--results-base", default=None,
+                        help="answer image_url values under this base instead of this server's /results")
+    parser.add_argument("--results-redirect-to", default=None,
+                        help="answer result downloads with a 302 to this URL")
     parser.add_argument("--download-latency-ms", type=int, default=0,
                         help="wait this long before answering a result download")
     parser.add_argument("--max-in-flight", type=int, default=int(os.environ.get("LOOPBACK_MAX_IN_FLIGHT", "0")))
@@ -374,7 +384,8 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    server.state = State(args.latency_ms, args.max_in_flight, args.download_latency_ms)
+    server.state = State(args.latency_ms, args.max_in_flight, args.download_latency_ms,
+                         args.results_base, args.results_redirect_to)
     print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
     if args.exit_on_stdin_eof:
         def watch():
