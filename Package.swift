@@ -80,6 +80,12 @@ let package = Package(
             ]
         ),
 
+        // Measurements for scripts/bench (built in release there).
+        .executableTarget(
+            name: "AssetsBench",
+            dependencies: ["Assets", "AssetStore", "HeadExtraction", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
         // Test helper: a second process writing the same store.
         .executableTarget(name: "StoreWriter", dependencies: ["AssetStore"]),
 
@@ -100,7 +106,7 @@ let package = Package(
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["AssetStore", "HeadExtraction", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

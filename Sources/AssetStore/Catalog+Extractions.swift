@@ -116,12 +116,24 @@ extension Catalog {
         )
     }
 
+    /// One statement, prepared once per connection: this is the hit path.
     static func fetchEntry(_ db: Database, actionKey: ContentHash) throws -> CatalogEntry? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM extractions WHERE action_key = ?", arguments: [actionKey.bytes]) else {
-            return nil
+        let statement = try db.cachedStatement(sql: """
+            SELECT x.*, e.position, e.blob_key, e.source_url, e.width, e.height, e.x, e.y
+            FROM extractions x LEFT JOIN elements e ON e.extraction_id = x.id
+            WHERE x.action_key = ? ORDER BY e.position
+            """)
+        let rows = try Row.fetchAll(statement, arguments: [actionKey.bytes])
+        guard let first = rows.first else { return nil }
+        let elements = rows.compactMap { row -> CatalogEntry.Element? in
+            guard let position: Int = row["position"] else { return nil }
+            let blob: Data? = row["blob_key"]
+            return CatalogEntry.Element(
+                position: position, blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
+                width: row["width"], height: row["height"], x: row["x"], y: row["y"]
+            )
         }
-        let id: Int64 = row["id"]
-        return entry(from: row, elements: try fetchElements(db, extractionID: id)[id] ?? [])
+        return entry(from: first, elements: elements)
     }
 
     /// Elements grouped by extraction id, in position order.

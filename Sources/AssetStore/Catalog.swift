@@ -25,18 +25,22 @@ public final class Catalog: Sendable {
             // committed with FULL, bookkeeping with NORMAL (see `flushHits`).
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        // Two processes opening a new store at once must not both create the schema.
-        let lock = try FileLock(url: url.appendingPathExtension("lock"))
-        try lock.lock()
-        defer { lock.unlock() }
         do {
             // Look before touching: a catalog from a newer assets is refused through a read-only
-            // connection, which cannot checkpoint or otherwise change the file.
-            if FileManager.default.fileExists(atPath: url.path) {
-                try Self.refuseNewerCatalog(at: url)
+            // connection, which cannot checkpoint or otherwise change the file. The same look
+            // tells whether there is anything to migrate; usually there is not, and opening is
+            // then read-only work.
+            let upToDate = FileManager.default.fileExists(atPath: url.path) ? try Self.inspect(url) : false
+            if upToDate {
+                pool = try DatabasePool(path: url.path, configuration: configuration)
+            } else {
+                // Two processes opening a new store at once must not both create the schema.
+                let lock = try FileLock(url: url.appendingPathExtension("lock"))
+                try lock.lock()
+                defer { lock.unlock() }
+                pool = try DatabasePool(path: url.path, configuration: configuration)
+                try Self.migrator.migrate(pool)
             }
-            pool = try DatabasePool(path: url.path, configuration: configuration)
-            try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw Self.storeError(error, url: url)
         }
@@ -64,16 +68,17 @@ public final class Catalog: Sendable {
         EmbeddedMigrations.all.map(\.name)
     }
 
-    private static func refuseNewerCatalog(at url: URL) throws {
+    /// Refuses a catalog from a newer assets; returns whether every known migration is applied.
+    private static func inspect(_ url: URL) throws -> Bool {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(30)
         let queue = try DatabaseQueue(path: url.path, configuration: configuration)
         defer { try? queue.close() }
         let migrator = Self.migrator
-        let unknown = try queue.read { db -> [String] in
-            guard try migrator.hasBeenSuperseded(db) else { return [] }
-            return try Array(migrator.appliedIdentifiers(db).subtracting(Self.knownMigrations)).sorted()
+        let (unknown, complete) = try queue.read { db -> ([String], Bool) in
+            guard try migrator.hasBeenSuperseded(db) else { return ([], try migrator.hasCompletedMigrations(db)) }
+            return (try Array(migrator.appliedIdentifiers(db).subtracting(Self.knownMigrations)).sorted(), false)
         }
         if !unknown.isEmpty {
             throw StoreError(
@@ -81,6 +86,7 @@ public final class Catalog: Sendable {
                 "The store catalog \(url.path) was written by a newer assets (it has migration \(unknown.joined(separator: ", ")), unknown to this version); upgrade assets or use another --store."
             )
         }
+        return complete
     }
 
     static func storeError(_ error: DatabaseError, url: URL) -> StoreError {

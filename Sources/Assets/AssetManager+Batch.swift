@@ -2,17 +2,21 @@ import Foundation
 import HeadExtraction
 
 extension AssetManager {
-    /// Extracts many photos, `jobs` at a time, and yields each result in input order.
+    /// Extracts many photos with at most `jobs` API calls in flight, and yields each result in
+    /// input order.
     ///
     /// ```swift
     /// for await (index, result) in manager.extract(images, jobs: 3) { … }
     /// ```
     ///
-    /// At most `jobs` extractions (and so at most `jobs` API calls) are in flight; the
-    /// downloads of one overlap the calls of the others. One failure never stops the rest.
+    /// Twice as many photos as `jobs` are in progress at once, so that the downloads and
+    /// commits of some overlap the API calls of others, and the calls never wait for them.
+    /// One failure never stops the rest.
     public func extract(_ images: [ImageSource], options: ExtractOptions = .default, jobs: Int = 3) -> AsyncStream<(index: Int, result: Result<Extraction, APIError>)> {
         let (stream, continuation) = AsyncStream<(index: Int, result: Result<Extraction, APIError>)>.makeStream()
+        let limiter = CallLimiter(permits: jobs)
         let task = Task { [self] in
+            await CallLimiter.$current.withValue(limiter) {
             await withTaskGroup(of: (Int, Result<Extraction, APIError>).self) { group in
                 var next = 0
                 var ready: [Int: Result<Extraction, APIError>] = [:]
@@ -29,7 +33,7 @@ extension AssetManager {
                         }
                     }
                 }
-                for _ in 0..<max(1, jobs) { start() }
+                for _ in 0..<max(1, jobs) * 2 { start() }
                 for await (index, result) in group {
                     ready[index] = result
                     while let result = ready.removeValue(forKey: emitted) {
@@ -38,6 +42,7 @@ extension AssetManager {
                     }
                     start()
                 }
+            }
             }
             continuation.finish()
         }

@@ -30,9 +30,7 @@ extension AssetManager {
         let answer: ExtractionAnswer
         let retries = Atomic<Int64>(0)
         do {
-            answer = try await client.extract(.data(bytes), probe: probe, options: options) { _ in
-                retries.add(1, ordering: .relaxed)
-            }
+            answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
         } catch {
             let retried = retries.load(ordering: .relaxed)
             tally.call(retries: retried)
@@ -54,6 +52,22 @@ extension AssetManager {
             placeResponse: { try store.blobs.put(answer.rawBody) }
         )
         return try await downloadOrForget(entry, store: store)
+    }
+
+    /// One API call (with its retries), within the batch's call limit if there is one.
+    private func call(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws(APIError) -> ExtractionAnswer {
+        let client = client
+        let extract = { () async throws(APIError) -> ExtractionAnswer in
+            try await client.extract(.data(bytes), probe: probe, options: options) { _ in onRetry() }
+        }
+        guard let limiter = CallLimiter.current else { return try await extract() }
+        do {
+            return try await limiter.withPermit { try await extract() }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The API call failed: \(error).")
+        }
     }
 
     /// Downloads a pending entry's results. A pending answer is kept only while its downloads
@@ -128,9 +142,7 @@ extension AssetManager {
         let retries = Atomic<Int64>(0)
         let answer: ExtractionAnswer
         do {
-            answer = try await client.extract(.data(bytes), probe: probe, options: options) { _ in
-                retries.add(1, ordering: .relaxed)
-            }
+            answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
             tally.call(retries: retries.load(ordering: .relaxed))
         } catch {
             tally.call(retries: retries.load(ordering: .relaxed))

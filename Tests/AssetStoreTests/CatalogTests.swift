@@ -6,7 +6,7 @@ import TestSupport
 @Suite struct CatalogTests {
     let folder = TemporaryDirectory("catalog")
 
-    @Test func anExtractionIsFoundByItsActionKeyWithItsElements() throws {
+    @Test func anExtractionIsFoundByItsActionKeyWithItsElements() async throws {
         let store = try Store(at: folder.url)
         let results = [Data("head one".utf8), Data("head two".utf8)]
         let stored = try storeExtraction(store, name: "a", results: results)
@@ -20,7 +20,7 @@ import TestSupport
         #expect(try store.catalog.entry(for: ContentHash.of("action b")) == nil)
     }
 
-    @Test func aPendingAnswerKeepsItsResultURLsUntilCompleted() throws {
+    @Test func aPendingAnswerKeepsItsResultURLsUntilCompleted() async throws {
         let store = try Store(at: folder.url)
         let identity = ExtractionIdentity(actionKey: ContentHash.of("k"), inputKey: ContentHash.of("i"), operation: "avatar-extraction", options: "return_form=mask", namespace: "ailabtools", inputSize: 5)
         try store.catalog.recordPending(identity, requestID: "r", logID: "l", elements: [.init(position: 0, sourceURL: "https://cdn.example/x.png", width: 3, height: 4, x: 5, y: 6)])
@@ -31,7 +31,7 @@ import TestSupport
         #expect(try store.stats().entries == 0)
     }
 
-    @Test func aNegativeResultIsStoredWithItsCode() throws {
+    @Test func aNegativeResultIsStoredWithItsCode() async throws {
         let store = try Store(at: folder.url)
         let identity = ExtractionIdentity(actionKey: ContentHash.of("n"), inputKey: ContentHash.of("i"), operation: "avatar-extraction", options: "", namespace: "ailabtools", inputSize: 5)
         try store.catalog.recordFailure(identity, code: "ERROR_NO_FACE_IN_FILE", message: "No face.", requestID: "r1", logID: nil)
@@ -41,7 +41,7 @@ import TestSupport
         #expect(try store.stats().negative == 1)
     }
 
-    @Test func hitsUpdateCountsLastUsedAndCounters() throws {
+    @Test func hitsUpdateCountsLastUsedAndCounters() async throws {
         let store = try Store(at: folder.url)
         let entry = try storeExtraction(store, name: "h", results: [Data("r".utf8)], now: Date(timeIntervalSince1970: 1_000_000))
         try store.recordHit(entry.actionKey, savedCredit: true)
@@ -55,7 +55,7 @@ import TestSupport
         #expect(stats.creditsSaved == 2)
     }
 
-    @Test func countersAccumulate() throws {
+    @Test func countersAccumulate() async throws {
         let store = try Store(at: folder.url)
         try store.catalog.increment([.misses: 2, .upstreamCalls: 3, .retries: 1, .bytesDownloaded: 1000])
         try store.catalog.increment([.misses: 1])
@@ -66,7 +66,7 @@ import TestSupport
         #expect(stats.bytesDownloaded == 1000)
     }
 
-    @Test func statsCountEntriesBlobsAndBytes() throws {
+    @Test func statsCountEntriesBlobsAndBytes() async throws {
         let store = try Store(at: folder.url)
         let empty = try store.stats()
         #expect([empty.entries, empty.blobs, empty.bytes, empty.hits, empty.misses, empty.upstreamCalls] == [0, 0, 0, 0, 0, 0])
@@ -82,15 +82,17 @@ import TestSupport
         #expect(listing.first?.bytes == 150)
     }
 
-    @Test func twoProcessesWritingOneStoreAtOnceLoseNothing() throws {
+    @Test func twoProcessesWritingOneStoreAtOnceLoseNothing() async throws {
         let writer = Repository.product("StoreWriter")
         try #require(FileManager.default.isExecutableFile(atPath: writer.path), "StoreWriter is built with the tests")
         let path = folder.url.path
-        let results = try [("p1", 60), ("p2", 60)].map { prefix, count in
+        let started = try [("p1", 60), ("p2", 60)].map { prefix, count in
             (prefix, count, try Self.spawn(writer, [path, prefix, "\(count)"]))
-        }.map { prefix, count, process in
-            process.waitUntilExit()
-            return (prefix, count, process.terminationStatus)
+        }
+        var results: [(String, Int, Int32)] = []
+        for (prefix, count, process) in started {
+            await ChildProcess.wait(for: process)
+            results.append((prefix, count, process.terminationStatus))
         }
         #expect(results.map(\.2) == [0, 0])
         let store = try Store(at: folder.url)

@@ -1,3 +1,4 @@
+import AssetTransport
 import Foundation
 import Testing
 import TestSupport
@@ -9,7 +10,7 @@ import TestSupport
     let assets = Repository.product("assets")
 
     @Test func aKillDuringTheDownloadsCostsNoSecondCall() async throws {
-        let server = try await LoopbackServer.start(arguments: ["--download-latency-ms", "1500"])
+        let server = try await LoopbackServer.start(arguments: ["--hold-downloads"])
         let store = folder.path("store").path
         let input = Repository.fixture("grace_hopper.jpg").path
         var environment = ProcessInfo.processInfo.environment
@@ -25,7 +26,7 @@ import TestSupport
         victim.standardError = FileHandle.nullDevice
         try victim.run()
 
-        // Wait (bounded) until the answer is in and its result is being downloaded.
+        // Wait (bounded) until the answer is in and its result download is held by the server.
         var stats: [String: Int] = [:]
         for _ in 0..<400 {
             stats = try await server.stats()
@@ -35,22 +36,23 @@ import TestSupport
         #expect(stats["extraction_calls"] == 1)
         #expect(stats["downloads"] == 1)
         kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
+        await ChildProcess.wait(for: victim)
         #expect(victim.terminationReason == .uncaughtSignal)
 
-        let pending = try ChildProcess.run(assets, ["cache", "stats", "--json", "--store", store])
+        let pending = try await ChildProcess.run(assets, ["cache", "stats", "--json", "--store", store])
         let before = try #require(try JSONSerialization.jsonObject(with: pending.stdout) as? [String: Any])
         #expect(before["pending"] as? Int == 1, "the API's answer was committed before the downloads")
         #expect(before["entries"] as? Int == 0)
 
-        let resumed = try ChildProcess.run(assets, ["extract", input, "--json", "--store", store, "--out", folder.path("out").path], environment: [
+        _ = try await CurlTransport().send(HTTPRequest(method: "POST", url: server.url("/__release")))
+        let resumed = try await ChildProcess.run(assets, ["extract", input, "--json", "--store", store, "--out", folder.path("out").path], environment: [
             "AILAB_API_KEY": "sk-test-SECRET-1234567890", "AILAB_API_BASE": server.baseURL.absoluteString, "ASSETS_BACKEND": nil,
         ])
         #expect(resumed.status == 0, "\(resumed.stderrText)")
         #expect(try await server.stats()["extraction_calls"] == 1, "no second call")
         #expect(try await server.stats()["downloads"] == 2)
         #expect(FileManager.default.fileExists(atPath: folder.path("out/grace_hopper.head.png").path))
-        let verify = try ChildProcess.run(assets, ["cache", "verify", "--store", store])
+        let verify = try await ChildProcess.run(assets, ["cache", "verify", "--store", store])
         #expect(verify.status == 0)
     }
 }

@@ -12,11 +12,11 @@ import TestSupport
 
     var store: String { folder.path("store").path }
 
-    func run(_ arguments: [String], server: LoopbackServer?, environment: [String: String?] = [:], in directory: URL? = nil) throws -> ProcessResult {
+    func run(_ arguments: [String], server: LoopbackServer?, environment: [String: String?] = [:], in directory: URL? = nil) async throws -> ProcessResult {
         var env: [String: String?] = ["AILAB_API_KEY": Self.key, "ASSETS_STORE": store, "ASSETS_BACKEND": nil, "NO_COLOR": "1"]
         env["AILAB_API_BASE"] = server?.baseURL.absoluteString ?? "http://127.0.0.1:9"
         for (name, value) in environment { env[name] = value }
-        return try ChildProcess.run(assets, arguments, environment: env, currentDirectory: directory)
+        return try await ChildProcess.run(assets, arguments, environment: env, currentDirectory: directory)
     }
 
     /// Copies fixtures into a folder of inputs and returns their paths.
@@ -39,11 +39,11 @@ import TestSupport
     }
 
     @Test func threePhotosCostThreeCallsAndTheSameThreeAgainCostNoneEvenWithTheServerStopped() async throws {
-        let server = try LoopbackServer()
+        let server = try await LoopbackServer.start()
         let inputs = try photos(["grace_hopper.jpg", "astronaut.png", "coffee.png"])
         let out = folder.path("out")
 
-        let first = try run(["extract"] + inputs + ["--json", "--out", out.path], server: server)
+        let first = try await run(["extract"] + inputs + ["--json", "--out", out.path], server: server)
         #expect(first.status == 0, "\(first.stderrText)")
         let lines = try jsonLines(first)
         #expect(lines.count == 3)
@@ -68,7 +68,7 @@ import TestSupport
         }
 
         server.stop()
-        let again = try run(["extract"] + inputs + ["--json", "--out", out.path], server: nil)
+        let again = try await run(["extract"] + inputs + ["--json", "--out", out.path], server: nil)
         #expect(again.status == 0, "\(again.stderrText)")
         let hits = try jsonLines(again)
         #expect(hits.map { $0["cache"] as? String } == ["hit", "hit", "hit"])
@@ -76,7 +76,7 @@ import TestSupport
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
         }
 
-        let stats = try run(["cache", "stats", "--json"], server: nil)
+        let stats = try await run(["cache", "stats", "--json"], server: nil)
         let object = try #require(try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any])
         #expect(object["entries"] as? Int == 3)
         #expect(object["hits"] as? Int == 3)
@@ -86,7 +86,7 @@ import TestSupport
     }
 
     @Test func tenMalformedInputsCostNoCallAndGiveTenJSONErrors() async throws {
-        let server = try LoopbackServer()
+        let server = try await LoopbackServer.start()
         let bad = folder.path("bad")
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
         let jpeg = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
@@ -109,7 +109,7 @@ import TestSupport
         }
         inputs.append(bad.appendingPathComponent("missing.jpg").path)
 
-        let result = try run(["extract"] + inputs + ["--json", "--out", folder.path("out").path], server: server)
+        let result = try await run(["extract"] + inputs + ["--json", "--out", folder.path("out").path], server: server)
         #expect(result.status == 1)
         let lines = try jsonLines(result)
         #expect(lines.count == 10)
@@ -130,16 +130,16 @@ import TestSupport
         #expect(codes[6] == "ERROR_LOW_RESOLUTION")
         #expect(codes[7] == "FILE_RESOLUTION_EXCEEDS_LIMITS")
         #expect(try await server.stats()["extraction_calls"] == 0)
-        let stats = try run(["cache", "stats", "--json"], server: nil)
+        let stats = try await run(["cache", "stats", "--json"], server: nil)
         #expect(stats.stdoutText.contains("\"entries\": 0"))
     }
 
     @Test func oneBadFileNeverStopsTheOthers() async throws {
-        let server = try LoopbackServer()
+        let server = try await LoopbackServer.start()
         let good = try photos(["grace_hopper.jpg"])
         let gif = folder.path("in/b.gif")
         try Data("GIF89a".utf8).write(to: gif)
-        let result = try run(["extract", gif.path] + good + ["--out", folder.path("out").path], server: server)
+        let result = try await run(["extract", gif.path] + good + ["--out", folder.path("out").path], server: server)
         #expect(result.status == 1)
         #expect(result.lines == [folder.path("out/grace_hopper.head.png").path], "stdout lists the files written")
         let errors = result.stderrText.split(separator: "\n")
@@ -149,7 +149,7 @@ import TestSupport
     }
 
     @Test func fourProcessesAskingForOneNewPhotoCauseOneCall() async throws {
-        let server = try LoopbackServer(arguments: ["--latency-ms", "1500"])
+        let server = try await LoopbackServer.start(arguments: ["--latency-ms", "1500"])
         let input = try photos(["grace_hopper.jpg"])[0]
         var env = ProcessInfo.processInfo.environment
         env["AILAB_API_KEY"] = Self.key
@@ -168,8 +168,8 @@ import TestSupport
         }
         var outcomes: [String] = []
         for (process, pipe) in processes {
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            let output = try await ChildProcess.onOwnThread { pipe.fileHandleForReading.readDataToEndOfFile() }
+            await ChildProcess.wait(for: process)
             #expect(process.terminationStatus == 0)
             let line = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             outcomes.append(line["cache"] as? String ?? "?")
@@ -180,10 +180,10 @@ import TestSupport
         #expect(Set(bytes).count == 1)
     }
 
-    @Test func theKeyIsNeverAtRestInTheStore() throws {
-        let server = try LoopbackServer()
+    @Test func theKeyIsNeverAtRestInTheStore() async throws {
+        let server = try await LoopbackServer.start()
         let inputs = try photos(["grace_hopper.jpg", "astronaut.png"])
-        let result = try run(["extract"] + inputs + ["--return-form", "mask", "--out", folder.path("out").path], server: server)
+        let result = try await run(["extract"] + inputs + ["--return-form", "mask", "--out", folder.path("out").path], server: server)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(!result.stderrText.contains(Self.key) && !result.stdoutText.contains(Self.key))
         let key = Data(Self.key.utf8)
@@ -198,28 +198,28 @@ import TestSupport
         #expect(files >= 5)
     }
 
-    @Test func anExistingOutputWithOtherBytesIsAnErrorUnlessForced() throws {
-        let server = try LoopbackServer()
+    @Test func anExistingOutputWithOtherBytesIsAnErrorUnlessForced() async throws {
+        let server = try await LoopbackServer.start()
         let input = try photos(["grace_hopper.jpg"])[0]
         let out = folder.path("out")
-        #expect(try run(["extract", input, "--out", out.path], server: server).status == 0)
+        #expect(try await run(["extract", input, "--out", out.path], server: server).status == 0)
         let target = out.appendingPathComponent("grace_hopper.head.png")
         let original = try Data(contentsOf: target)
-        #expect(try run(["extract", input, "--out", out.path], server: server).status == 0, "the same bytes are left alone")
+        #expect(try await run(["extract", input, "--out", out.path], server: server).status == 0, "the same bytes are left alone")
 
         try Data("someone else's file".utf8).write(to: target)
-        let refused = try run(["extract", input, "--json", "--out", out.path], server: server)
+        let refused = try await run(["extract", input, "--json", "--out", out.path], server: server)
         #expect(refused.status == 1)
         #expect(refused.stdoutText.contains("OUTPUT_EXISTS"))
         #expect(try Data(contentsOf: target) == Data("someone else's file".utf8))
 
-        let forced = try run(["extract", input, "--force", "--out", out.path], server: server)
+        let forced = try await run(["extract", input, "--force", "--out", out.path], server: server)
         #expect(forced.status == 0)
         #expect(try Data(contentsOf: target) == original)
     }
 
-    @Test func aFolderIsWalkedSortedSkippingHiddenFiles() throws {
-        let server = try LoopbackServer()
+    @Test func aFolderIsWalkedSortedSkippingHiddenFiles() async throws {
+        let server = try await LoopbackServer.start()
         let photosFolder = folder.path("photos")
         try FileManager.default.createDirectory(at: photosFolder.appendingPathComponent("nested"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: photosFolder.appendingPathComponent(".hidden"), withIntermediateDirectories: true)
@@ -230,7 +230,7 @@ import TestSupport
         try FileManager.default.copyItem(at: Repository.fixture("grace_hopper.jpg"), to: photosFolder.appendingPathComponent(".hidden/c.jpg"))
         try Data("notes".utf8).write(to: photosFolder.appendingPathComponent("notes.txt"))
 
-        let result = try run(["extract", photosFolder.path, "--json", "--out", folder.path("out").path], server: server)
+        let result = try await run(["extract", photosFolder.path, "--json", "--out", folder.path("out").path], server: server)
         #expect(result.status == 0, "\(result.stderrText)")
         let lines = try jsonLines(result)
         let inputs = lines.compactMap { $0["input"] as? String }
@@ -239,18 +239,18 @@ import TestSupport
         #expect(paths == ["a.head.png", "b.head.png", "nested/a.head.png"].map { folder.path("out/\($0)").path }, "a subfolder keeps its place below --out")
     }
 
-    @Test func theRemoteBackendWithoutAKeyIsAConfigurationError() throws {
+    @Test func theRemoteBackendWithoutAKeyIsAConfigurationError() async throws {
         let input = try photos(["grace_hopper.jpg"])[0]
-        let result = try run(["extract", input], server: nil, environment: ["AILAB_API_KEY": nil])
+        let result = try await run(["extract", input], server: nil, environment: ["AILAB_API_KEY": nil])
         #expect(result.status == 2)
         #expect(result.stderrText.hasPrefix("Error: "))
         #expect(result.stderrText.contains("AILAB_API_KEY"))
         #expect(result.stderrText.split(separator: "\n").count == 1)
     }
 
-    @Test func plainHTTPToAnotherHostIsRefusedUnlessAllowed() throws {
+    @Test func plainHTTPToAnotherHostIsRefusedUnlessAllowed() async throws {
         let input = try photos(["grace_hopper.jpg"])[0]
-        let result = try run(["extract", input], server: nil, environment: ["AILAB_API_BASE": "http://api.example.com"])
+        let result = try await run(["extract", input], server: nil, environment: ["AILAB_API_BASE": "http://api.example.com"])
         #expect(result.status == 2)
         #expect(result.stderrText.contains("--allow-insecure-http"))
     }

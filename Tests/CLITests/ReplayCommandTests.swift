@@ -9,15 +9,15 @@ import TestSupport
     let assets = Repository.product("assets")
     let cassette = Repository.fixture("cassettes/portraits.json")
 
-    func run(_ arguments: [String]) throws -> ProcessResult {
-        try ChildProcess.run(assets, arguments + ["--backend", "replay", "--cassette", cassette.path, "--store", folder.path("store").path], environment: [
+    func run(_ arguments: [String]) async throws -> ProcessResult {
+        try await ChildProcess.run(assets, arguments + ["--backend", "replay", "--cassette", cassette.path, "--store", folder.path("store").path], environment: [
             "AILAB_API_KEY": nil, "AILAB_API_BASE": "http://127.0.0.1:9", "ASSETS_BACKEND": nil,
         ])
     }
 
-    @Test func theCommittedCassetteReplaysOfflineToTheRecordedBytes() throws {
+    @Test func theCommittedCassetteReplaysOfflineToTheRecordedBytes() async throws {
         let before = try Data(contentsOf: cassette)
-        let result = try run(["extract", Repository.fixture("grace_hopper.jpg").path, "--json", "--out", folder.path("out").path])
+        let result = try await run(["extract", Repository.fixture("grace_hopper.jpg").path, "--json", "--out", folder.path("out").path])
         #expect(result.status == 0, "\(result.stderrText)")
         let line = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         #expect(line["cache"] as? String == "miss")
@@ -29,14 +29,14 @@ import TestSupport
         #expect(written == (try Data(contentsOf: Repository.fixture("cassettes/portraits.json.blobs/\(recorded)"))))
         #expect(try Data(contentsOf: cassette) == before, "replay never writes the cassette")
 
-        let mask = try run(["extract", Repository.fixture("astronaut.png").path, "--return-form", "mask", "--json", "--out", folder.path("out").path])
+        let mask = try await run(["extract", Repository.fixture("astronaut.png").path, "--return-form", "mask", "--json", "--out", folder.path("out").path])
         #expect(mask.status == 0, "\(mask.stderrText)")
         #expect(mask.stdoutText.contains("b14e3719347bdfb7f188438d0f0b100754791866863eb610bd4cb12efcf7794e"))
     }
 
-    @Test func anUnrecordedRequestFailsWithAMessageThatNamesIt() throws {
+    @Test func anUnrecordedRequestFailsWithAMessageThatNamesIt() async throws {
         let coffee = Repository.fixture("coffee.png")
-        let result = try run(["extract", coffee.path, "--json", "--out", folder.path("out").path])
+        let result = try await run(["extract", coffee.path, "--json", "--out", folder.path("out").path])
         #expect(result.status == 1)
         let line = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         let error = try #require(line["error"] as? [String: Any])
@@ -48,7 +48,7 @@ import TestSupport
         #expect(message.contains("--backend record"))
     }
 
-    @Test func theCommittedCassetteHoldsNoKey() throws {
+    @Test func theCommittedCassetteHoldsNoKey() async throws {
         let text = try String(contentsOf: cassette, encoding: .utf8)
         #expect(text.contains("<redacted>"))
         #expect(!text.contains("sk-loopback-recording-key"))
@@ -59,16 +59,16 @@ import TestSupport
         }
     }
 
-    @Test func recordingThenReplayingGivesByteIdenticalFiles() throws {
-        let server = try LoopbackServer()
+    @Test func recordingThenReplayingGivesByteIdenticalFiles() async throws {
+        let server = try await LoopbackServer.start()
         let recorded = folder.path("recorded.json")
         let input = Repository.fixture("coffee.png").path
-        let record = try ChildProcess.run(assets, ["extract", input, "--backend", "record", "--cassette", recorded.path, "--store", folder.path("s1").path, "--out", folder.path("o1").path], environment: [
+        let record = try await ChildProcess.run(assets, ["extract", input, "--backend", "record", "--cassette", recorded.path, "--store", folder.path("s1").path, "--out", folder.path("o1").path], environment: [
             "AILAB_API_KEY": "sk-test-SECRET-1234567890", "AILAB_API_BASE": server.baseURL.absoluteString, "ASSETS_BACKEND": nil,
         ])
         #expect(record.status == 0, "\(record.stderrText)")
         server.stop()
-        let replay = try ChildProcess.run(assets, ["extract", input, "--backend", "replay", "--cassette", recorded.path, "--store", folder.path("s2").path, "--out", folder.path("o2").path], environment: [
+        let replay = try await ChildProcess.run(assets, ["extract", input, "--backend", "replay", "--cassette", recorded.path, "--store", folder.path("s2").path, "--out", folder.path("o2").path], environment: [
             "AILAB_API_KEY": nil, "AILAB_API_BASE": server.baseURL.absoluteString, "ASSETS_BACKEND": nil,
         ])
         #expect(replay.status == 0, "\(replay.stderrText)")

@@ -19,7 +19,7 @@ Fake AILabTools API:
   POST /api/cutout/portrait/avatar-extraction
   GET  /results/<name>.png
   GET  /api/common/query-credits
-  GET  /__stats, POST /__reset
+  GET  /__stats, POST /__reset, POST /__release (lets held downloads go)
       counts: extraction_calls (every POST to the extraction route), billed_calls (its 200s),
       rejected_busy (429s from --max-in-flight), downloads, credits_calls, keyed_requests,
       distinct_keys, in_flight
@@ -139,6 +139,9 @@ class State:
         self.lock = threading.Lock()
         self.results_base = results_base
         self.results_redirect_to = results_redirect_to
+        # With --hold-downloads, result downloads wait until POST /__release.
+        self.downloads_released = threading.Event()
+        self.downloads_released.set()
         self.latency_ms = latency_ms
         self.download_latency_ms = download_latency_ms
         self.max_in_flight = max_in_flight
@@ -267,6 +270,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if self.state.download_latency_ms:
                 time.sleep(self.state.download_latency_ms / 1000)
+            self.state.downloads_released.wait(timeout=120)
             self.answer(200, result_png(path[len("/results/"):-len(".png")]), "image/png")
         elif path == CREDITS_PATH:
             with self.state.lock:
@@ -289,6 +293,9 @@ class Handler(BaseHTTPRequestHandler):
             self.echo(body)
         elif path == EXTRACTION_PATH:
             self.extract(body)
+        elif path == "/__release":
+            self.state.downloads_released.set()
+            self.answer(200, b"{}")
         elif path == "/__reset":
             self.state.reset()
             self.answer(200, {"reset": True})
@@ -372,6 +379,8 @@ def main():
                         help="answer image_url values under this base instead of this server's /results")
     parser.add_argument("--results-redirect-to", default=None,
                         help="answer result downloads with a 302 to this URL")
+    parser.add_argument("--hold-downloads", action="store_true",
+                        help="hold result downloads until POST /__release")
     parser.add_argument("--download-latency-ms", type=int, default=0,
                         help="wait this long before answering a result download")
     parser.add_argument("--max-in-flight", type=int, default=int(os.environ.get("LOOPBACK_MAX_IN_FLIGHT", "0")))
@@ -386,6 +395,8 @@ def main():
     server.daemon_threads = True
     server.state = State(args.latency_ms, args.max_in_flight, args.download_latency_ms,
                          args.results_base, args.results_redirect_to)
+    if args.hold_downloads:
+        server.state.downloads_released.clear()
     print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
     if args.exit_on_stdin_eof:
         def watch():

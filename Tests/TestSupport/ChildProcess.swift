@@ -13,40 +13,61 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs programs for the tests, as a person at a terminal would.
+///
+/// Every wait happens on a thread of its own, never on Swift's cooperative pool: tests run in
+/// parallel, and on a 2-core machine two blocked pool threads would stall the whole run.
 public enum ChildProcess {
     /// Runs `executable` with `arguments` to its end and collects both streams.
     ///
     /// `environment` entries are added to (or, with a `nil` value, removed from) this process's
     /// environment.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String?] = [:], currentDirectory: URL? = nil, stdin: Data? = nil) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes while the child runs, so a full pipe cannot stall it.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String?] = [:], currentDirectory: URL? = nil) async throws -> ProcessResult {
+        try await onOwnThread {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.environment = merged(environment)
+            if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            let exited = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in exited.signal() }
+            try process.run()
+            // Read both pipes while the child runs, so that a full pipe cannot stall it.
+            nonisolated(unsafe) var outData = Data()
+            let readerDone = DispatchSemaphore(value: 0)
+            Thread {
+                outData = out.fileHandleForReading.readDataToEndOfFile()
+                readerDone.signal()
+            }.start()
+            let errData = err.fileHandleForReading.readDataToEndOfFile()
+            readerDone.wait()
+            exited.wait()
+            return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
         }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
+    }
+
+    /// Waits for a process started elsewhere, without blocking a cooperative thread.
+    public static func wait(for process: Process) async {
+        _ = try? await onOwnThread {
+            while process.isRunning { usleep(5_000) }
+        }
+    }
+
+    /// This process's environment with `changes` applied (`nil` removes a variable).
+    public static func merged(_ changes: [String: String?]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in changes { environment[key] = value }
+        return environment
+    }
+
+    /// Runs blocking work on a thread of its own and resumes when it is done.
+    public static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 }

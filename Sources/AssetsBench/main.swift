@@ -1,0 +1,122 @@
+import Assets
+import AssetStore
+import Foundation
+import GRDB
+import HeadExtraction
+
+// In-process measurements for scripts/bench. Each prints one JSON object on stdout:
+// {"name": …, "samples_ms": [...], …}. The script computes medians, spreads and ratios, and
+// runs the baselines (openssl, process spawns) itself.
+//
+//   AssetsBench sha256-file FILE RUNS
+//   AssetsBench library-hit FOLDER RUNS        (a 3 MB photo: hit vs SHA-256 of the bytes)
+//   AssetsBench catalog FOLDER ENTRIES LOOKUPS (lookup time and bytes per entry)
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+}
+
+func emit(_ object: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(nil)
+}
+
+/// A random-pixel PNG of about `bytes` bytes (random pixels do not compress).
+func randomPNG(bytes: Int) throws -> Data {
+    let side = Int(Double(bytes / 4).squareRoot())
+    var generator = SystemRandomNumberGenerator()
+    let pixels = (0..<(side * side * 4)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    return try PNGCodec.encode(width: side, height: side, pixels: pixels, format: .rgba)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "sha256-file":
+    let file = URL(fileURLWithPath: arguments[1])
+    let runs = Int(arguments[2]) ?? 5
+    var samples: [Double] = []
+    for _ in 0..<runs {
+        samples.append(try milliseconds { _ = try ContentHash.of(fileAt: file) })
+    }
+    emit(["name": "sha256-file", "samples_ms": samples])
+
+case "library-hit":
+    let folder = URL(fileURLWithPath: arguments[1])
+    let runs = Int(arguments[2]) ?? 200
+    let photo = try randomPNG(bytes: 3_000_000)
+    precondition(photo.count <= ImageProbe.maxByteCount, "the bench photo must be a valid input")
+    let store = try Store(at: folder.appendingPathComponent("store"))
+    let backend = try BackendRegistry.standard.make("mock", configuration: BackendConfiguration())
+    let manager = AssetManager(store: store, backend: backend)
+    let source = ImageSource.data(photo, name: "bench.png")
+    let first = try await manager.extract(source)
+    precondition(first.cache == .miss)
+    var hits: [Double] = []
+    var hashes: [Double] = []
+    for _ in 0..<runs {
+        // Interleaved, so that both see the same machine.
+        hashes.append(milliseconds { _ = ContentHash.of(photo) })
+        let clock = ContinuousClock()
+        let start = clock.now
+        let hit = try await manager.extract(source)
+        let elapsed = clock.now - start
+        precondition(hit.cache == .hit)
+        hits.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    manager.flush()
+    emit(["name": "library-hit", "bytes": photo.count, "hit_ms": hits, "sha256_ms": hashes])
+
+case "catalog":
+    let folder = URL(fileURLWithPath: arguments[1])
+    let entries = Int(arguments[2]) ?? 1000
+    let lookups = Int(arguments[3]) ?? 2000
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let store = try Store(at: folder)
+    let catalogFile = folder.appendingPathComponent("catalog.sqlite")
+    let emptySize = try FileManager.default.attributesOfItem(atPath: catalogFile.path)[.size] as! Int
+    // Fill through SQL in one transaction, shaped exactly as AssetManager writes an entry: an
+    // extraction with its response blob, one element and its result blob.
+    let queue = try DatabaseQueue(path: catalogFile.path)
+    func key(_ label: String, _ index: Int) -> Data { ContentHash.of("\(label)-\(index)").bytes }
+    let fill = try milliseconds {
+        try queue.write { db in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let extraction = try db.makeStatement(sql: """
+                INSERT INTO extractions (action_key, input_key, operation, options, namespace, state, request_id, log_id,
+                                         response_key, input_size, created_at, last_used_at, hit_count)
+                VALUES (?, ?, 'avatar-extraction', '', 'ailabtools', 'ok', ?, ?, ?, 2000000, ?, ?, 0)
+                """)
+            let element = try db.makeStatement(sql: "INSERT INTO elements (extraction_id, position, blob_key, width, height, x, y) VALUES (?, 0, ?, 180, 220, 40, 12)")
+            let blob = try db.makeStatement(sql: "INSERT INTO blobs (key, size, created_at, last_used_at) VALUES (?, ?, ?, ?)")
+            for index in 0..<entries {
+                try extraction.execute(arguments: [key("action", index), key("input", index), UUID().uuidString.replacingOccurrences(of: "-", with: ""), String(UUID().uuidString.prefix(16)), key("response", index), now, now])
+                try element.execute(arguments: [db.lastInsertedRowID, key("result", index)])
+                try blob.execute(arguments: [key("response", index), 420, now, now])
+                try blob.execute(arguments: [key("result", index), 40_000, now, now])
+            }
+        }
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+    try queue.close()
+    let size = try FileManager.default.attributesOfItem(atPath: catalogFile.path)[.size] as! Int
+    var samples: [Double] = []
+    var generator = SystemRandomNumberGenerator()
+    // Warm the page cache the way a running server is warm.
+    for _ in 0..<min(lookups, 200) { _ = try store.catalog.entry(for: ContentHash(bytes: key("action", Int.random(in: 0..<entries, using: &generator)))!) }
+    for _ in 0..<lookups {
+        let wanted = ContentHash(bytes: key("action", Int.random(in: 0..<entries, using: &generator)))!
+        var found: CatalogEntry?
+        samples.append(try milliseconds { found = try store.catalog.entry(for: wanted) })
+        precondition(found != nil)
+    }
+    emit(["name": "catalog", "entries": entries, "fill_ms": fill, "file_bytes": size, "empty_bytes": emptySize, "lookup_ms": samples])
+
+default:
+    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS\n".utf8))
+    exit(64)
+}
