@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
-        .testTarget(name: "AssetsTests", dependencies: ["Assets"]),
+        .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AssetStore", "TestSupport"]),
         .testTarget(
             name: "AssetsServerTests",

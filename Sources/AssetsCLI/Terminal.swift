@@ -27,7 +27,7 @@ enum Terminal {
         return ExitCode(2)
     }
 
-    /// Encodes a value as one line of JSON.
+    /// Encodes a value as one line of JSON, keys sorted so that output is stable.
     static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,3 +1,5 @@
+import Foundation
+
 extension ImageProbe {
     /// The accepted format whose signature starts `bytes`, if any.
     static func acceptedFormat(of bytes: [UInt8]) -> ImageFormat? {
@@ -33,5 +35,18 @@ extension ImageProbe {
         case "avif", "avis": return "an AVIF image"
         default: return "an MP4 or QuickTime file"
         }
+    }
+}
+
+extension ImageProbe {
+    /// Whether the first bytes of a file look like a picture of any kind, accepted or not.
+    ///
+    /// For walking folders: a PDF or a text file is not a photo to extract, but a GIF is one
+    /// that the API refuses, and deserves to be reported as such.
+    public static func looksLikeImage(_ head: Data) -> Bool {
+        let bytes = [UInt8](head.prefix(64))
+        if acceptedFormat(of: bytes) != nil { return true }
+        guard let name = refusedFormatName(of: bytes) else { return false }
+        return name.hasSuffix("image") || name == "a GIF" || name == "an ICO icon"
     }
 }

@@ -1,0 +1,131 @@
+import AssetStore
+import AssetTransport
+import Foundation
+import HeadExtraction
+
+/// The library entry point: extracts heads, answering repeats from the store.
+///
+/// ```swift
+/// let store = try Store(at: StoreLocation.resolve(explicit: nil))
+/// let backend = try BackendRegistry.standard.make("remote", configuration: BackendConfiguration(apiKey: key))
+/// let manager = AssetManager(store: store, backend: backend)
+/// let extraction = try await manager.extract(.file(URL(fileURLWithPath: "photo.jpg")))
+/// for head in extraction.elements { print(head.fileURL.path, head.x, head.y) }
+/// ```
+///
+/// The flow of one extraction: probe, action key, catalog lookup, single-flight, the call
+/// through the backend, commit of the API's answer, downloads of every result at once, blob
+/// storage, commit, answer. The answer is committed before the downloads, so a crash after the
+/// API answered costs no second call: the next run resumes the downloads while the URLs live.
+///
+/// - Important: `AssetManager` is `Sendable`: share one among every request of a web backend.
+///   Concurrent callers of one photo share one upstream call, also across processes that
+///   share a store.
+public final class AssetManager: Sendable {
+    /// The store, or `nil` for a manager that never caches.
+    public let store: Store?
+    public let backend: Backend
+    public let configuration: AssetManagerConfiguration
+    let client: HeadExtractionClient
+    let flights = FlightTable()
+    let tally = Tally()
+
+    public init(store: Store?, backend: Backend, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
+        self.store = store
+        self.backend = backend
+        self.configuration = configuration
+        client = HeadExtractionClient(
+            transport: backend.transport, baseURL: backend.baseURL, apiKey: backend.apiKey,
+            retryPolicy: configuration.retryPolicy, configuration: configuration.transport, requiresKey: backend.requiresKey
+        )
+    }
+
+    /// Extracts the heads of one photo.
+    ///
+    /// - Parameters:
+    ///   - image: the photo, a file or bytes.
+    ///   - options: the API's options (`return_form`), and whether to use the cache.
+    /// - Returns: the elements, each with its PNG on disk.
+    /// - Throws: ``APIError``: one sentence, a stable code and a class. A bad input costs no
+    ///   API call. Content errors (no face) are cached, so a repeat costs nothing.
+    public func extract(_ image: ImageSource, options: ExtractOptions = .default) async throws(APIError) -> Extraction {
+        do {
+            return try await extractUntyped(image, options: options)
+        } catch let error as APIError {
+            throw error
+        } catch let error as StoreError {
+            throw APIError(code: "STORE_ERROR", errorClass: .internal, message: error.message)
+        } catch is CancellationError {
+            throw APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(image.displayName) was cancelled.")
+        } catch {
+            throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(image.displayName) failed: \(error).")
+        }
+    }
+
+    /// Writes hit bookkeeping held in memory to the store. Call before the process exits.
+    public func flush() {
+        try? store?.flushHits()
+    }
+
+    /// The account's credit balances, from `GET /api/common/query-credits`.
+    public func credits() async throws(APIError) -> [CreditBalance] {
+        try await client.queryCredits()
+    }
+
+    private func extractUntyped(_ image: ImageSource, options: ExtractOptions) async throws -> Extraction {
+        let bytes = try image.load()
+        let inputKey = ContentHash.of(bytes)
+        guard options.useCache, let store else {
+            let probe = try ImageProbe.probe(bytes, name: image.displayName)
+            return try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
+        }
+        let actionKey = ActionKey.make(input: inputKey, options: options.api, namespace: backend.namespace)
+
+        // The hit path: a hash and a lookup. Only probed bytes are ever stored, so a stored
+        // answer needs no second probe.
+        if let entry = try store.catalog.entry(for: actionKey), let answer = try answerFromStore(entry, in: store) {
+            return try answer.get()
+        }
+
+        let probe = try ImageProbe.probe(bytes, name: image.displayName)
+        let identity = ExtractionIdentity(
+            actionKey: actionKey, inputKey: inputKey, operation: ActionKey.operation,
+            options: options.api.canonicalString, namespace: backend.namespace, inputSize: Int64(bytes.count)
+        )
+        let (extraction, leader) = try await flights.run(actionKey) { [self] in
+            try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+        }
+        if leader { return extraction }
+        try store.recordHit(actionKey, savedCredit: true)
+        tally.hit(savedCredit: true)
+        var shared = extraction
+        shared.cache = .hit
+        return shared
+    }
+
+    /// A stored answer, counted as a hit: the extraction, or the stored refusal. `nil` when the
+    /// entry cannot answer (pending, or a blob file is gone).
+    func answerFromStore(_ entry: CatalogEntry, in store: Store) throws -> Result<Extraction, APIError>? {
+        switch entry.state {
+        case .ok:
+            let elements = entry.elements.compactMap { element -> Extraction.Element? in
+                guard let key = element.blobKey, store.blobs.contains(key) else { return nil }
+                return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
+            }
+            guard elements.count == entry.elements.count else { return nil }
+            try store.recordHit(entry.actionKey, savedCredit: true)
+            tally.hit(savedCredit: true)
+            return .success(Extraction(inputSHA256: entry.inputKey, cache: .hit, requestID: entry.requestID, elements: elements))
+        case .failed:
+            try store.recordHit(entry.actionKey, savedCredit: false)
+            tally.hit(savedCredit: false)
+            let code = entry.errorCode ?? "ERROR_NO_FACE_IN_FILE"
+            return .failure(APIError(
+                code: code, errorClass: .content, message: entry.errorMessage ?? "The API could not extract a head from this photo.",
+                requestID: entry.requestID, httpStatus: ErrorCodeTable.status(for: code)
+            ))
+        case .pending:
+            return nil
+        }
+    }
+}

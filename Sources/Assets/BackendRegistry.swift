@@ -1,0 +1,72 @@
+import AssetTransport
+import Foundation
+import HeadExtraction
+
+/// Backends by name. The standard ones are `remote`, `mock`, `record` and `replay`; a library
+/// user can register their own transport under a new name.
+///
+/// ```swift
+/// var registry = BackendRegistry.standard
+/// registry.register("staging", summary: "Our staging proxy.") { configuration in
+///     Backend(name: "staging", transport: CurlTransport(configuration: configuration.transport),
+///             baseURL: URL(string: "https://staging.example.com")!, namespace: "ailabtools",
+///             apiKey: configuration.apiKey)
+/// }
+/// ```
+public struct BackendRegistry: Sendable {
+    public typealias Factory = @Sendable (BackendConfiguration) throws(ConfigurationError) -> Backend
+
+    public struct Entry: Sendable {
+        public var name: String
+        public var summary: String
+        public var factory: Factory
+    }
+
+    private var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    /// Adds or replaces the backend called `name`.
+    public mutating func register(_ name: String, summary: String, factory: @escaping Factory) {
+        entries[name] = Entry(name: name, summary: summary, factory: factory)
+    }
+
+    /// Every backend, by name.
+    public var all: [Entry] { entries.values.sorted { $0.name < $1.name } }
+
+    /// Makes the backend called `name`.
+    public func make(_ name: String, configuration: BackendConfiguration) throws(ConfigurationError) -> Backend {
+        guard let entry = entries[name] else {
+            throw ConfigurationError("There is no backend called '\(name)'; use one of \(all.map(\.name).joined(separator: ", ")).")
+        }
+        return try entry.factory(configuration)
+    }
+
+    /// `remote`, `mock`, `record` and `replay`.
+    public static let standard: BackendRegistry = {
+        var registry = BackendRegistry()
+        registry.register("remote", summary: "The AILabTools API over HTTPS (needs a key).") { configuration throws(ConfigurationError) in
+            let key = try requireKey(configuration, backend: "remote")
+            return Backend(name: "remote", transport: CurlTransport(configuration: configuration.transport), baseURL: configuration.apiBase, namespace: Backend.realNamespace, apiKey: key)
+        }
+        registry.register("mock", summary: "A simulated API in this process: no key, no network, no credits.") { _ in
+            let mock = MockService()
+            return Backend(name: "mock", transport: mock, baseURL: mock.baseURL, namespace: "mock", requiresKey: false)
+        }
+        return registry
+    }()
+
+    private static func requireKey(_ configuration: BackendConfiguration, backend: String) throws(ConfigurationError) -> String {
+        guard let key = configuration.apiKey, !key.isEmpty else {
+            throw ConfigurationError("The \(backend) backend needs an API key; set AILAB_API_KEY or pass --api-key-file FILE.")
+        }
+        return key
+    }
+
+    private static func requireCassette(_ configuration: BackendConfiguration, backend: String) throws(ConfigurationError) -> URL {
+        guard let cassette = configuration.cassette else {
+            throw ConfigurationError("The \(backend) backend needs --cassette FILE.")
+        }
+        return cassette
+    }
+}

@@ -1,0 +1,59 @@
+import AssetStore
+import Foundation
+import HeadExtraction
+
+/// The answer to one extraction: where each head sits, and its PNG on disk.
+public struct Extraction: Sendable, Hashable {
+    /// Whether the answer came from the store or from the API.
+    public enum CacheOutcome: String, Sendable, Hashable, Codable {
+        /// Served from the store (or from a call another caller was already making).
+        case hit
+        /// This call asked the backend.
+        case miss
+    }
+
+    /// One result image.
+    public struct Element: Sendable, Hashable {
+        /// The SHA-256 of the PNG.
+        public var sha256: ContentHash
+        /// The PNG: a blob in the store, or a temporary file when the cache is off.
+        public var fileURL: URL
+        public var width: Int
+        public var height: Int
+        /// The top-left corner of the element in the input photo.
+        public var x: Int
+        public var y: Int
+    }
+
+    /// The SHA-256 of the input's bytes.
+    public var inputSHA256: ContentHash
+    public var cache: CacheOutcome
+    /// The API's request id, for the vendor's support.
+    public var requestID: String?
+    public var elements: [Element]
+    /// With the cache off, the folder holding the PNGs: the caller's to delete once it has
+    /// copied them. `nil` when the PNGs are blobs in the store.
+    public var temporaryFolder: URL?
+
+    public init(inputSHA256: ContentHash, cache: CacheOutcome, requestID: String?, elements: [Element], temporaryFolder: URL? = nil) {
+        self.inputSHA256 = inputSHA256
+        self.cache = cache
+        self.requestID = requestID
+        self.elements = elements
+        self.temporaryFolder = temporaryFolder
+    }
+}
+
+/// The options of one extraction, beyond the photo.
+public struct ExtractOptions: Sendable, Hashable {
+    public var api: ExtractionOptions
+    /// Read and write the store (`true`), or neither (`false`).
+    public var useCache: Bool
+
+    public init(api: ExtractionOptions = ExtractionOptions(), useCache: Bool = true) {
+        self.api = api
+        self.useCache = useCache
+    }
+
+    public static let `default` = ExtractOptions()
+}

@@ -1,0 +1,69 @@
+import AssetStore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HeadExtraction
+
+/// Writes an extraction's PNGs where a person wants them: `<stem>.head.png`,
+/// `<stem>.head-2.png`, … (or `.mask` with `return_form=mask`).
+///
+/// Files are written atomically. A file that already exists with the same bytes is left alone;
+/// one with different bytes is an error for that input, unless `force` is set.
+public struct ResultExporter: Sendable {
+    public var folder: URL
+    public var force: Bool
+
+    public init(folder: URL, force: Bool = false) {
+        self.folder = folder
+        self.force = force
+    }
+
+    /// The file names for `count` results of an input called `stem`.
+    public static func fileNames(stem: String, count: Int, returnForm: ReturnForm?) -> [String] {
+        let kind = returnForm == .mask ? "mask" : "head"
+        return (0..<count).map { $0 == 0 ? "\(stem).\(kind).png" : "\(stem).\(kind)-\($0 + 1).png" }
+    }
+
+    /// The name of an input without its folder and last extension: `photos/a.jpg` → `a`.
+    public static func stem(of name: String) -> String {
+        let last = (name as NSString).lastPathComponent
+        let stem = (last as NSString).deletingPathExtension
+        return stem.isEmpty ? last : stem
+    }
+
+    /// Writes every element of `extraction` and returns the absolute paths, in element order.
+    ///
+    /// - Throws: ``APIError`` `OUTPUT_EXISTS` before writing anything if a file is in the way,
+    ///   or `OUTPUT_UNWRITABLE` if the folder cannot be written.
+    public func export(_ extraction: Extraction, stem: String, returnForm: ReturnForm?) throws(APIError) -> [URL] {
+        let names = Self.fileNames(stem: stem, count: extraction.elements.count, returnForm: returnForm)
+        let targets = names.map { folder.appendingPathComponent($0).standardizedFileURL }
+        var pending: [(source: URL, target: URL)] = []
+        for (element, target) in zip(extraction.elements, targets) {
+            if let existing = FileManager.default.contents(atPath: target.path) {
+                if ContentHash.of(existing) == element.sha256 { continue }
+                guard force else {
+                    throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; pass --force to replace it, or choose another --out.")
+                }
+            }
+            pending.append((element.fileURL, target))
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (source, target) in pending {
+                let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString)")
+                try FileManager.default.copyItem(at: source, to: temporary)
+                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
+                guard rename(temporary.path, target.path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    try? FileManager.default.removeItem(at: temporary)
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
+                }
+            }
+        } catch {
+            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \((error as NSError).localizedDescription); check the folder or choose another --out.")
+        }
+        return targets
+    }
+}

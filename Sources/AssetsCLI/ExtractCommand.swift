@@ -1,0 +1,79 @@
+import ArgumentParser
+import Assets
+import AssetStore
+import Foundation
+import HeadExtraction
+
+struct ExtractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Cut the heads out of photos, answering repeats from the store.",
+        discussion: "Each PATH is a photo or a folder (walked for images, sorted, hidden files skipped). Results go to <stem>.head.png, <stem>.head-2.png, … in --out."
+    )
+
+    @Argument(help: ArgumentHelp("Photos (JPEG, PNG or BMP) or folders of them.", valueName: "path"))
+    var paths: [String]
+
+    @Flag(inversion: .prefixedNo, help: "Read and write the store (default), or neither.")
+    var cache = true
+
+    @Option(name: .customLong("return-form"), help: ArgumentHelp("mask: return a single-channel mask instead of the cutout.", valueName: "form"))
+    var returnForm: String?
+
+    @Option(help: ArgumentHelp("The folder to write results into (default: the current folder).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: "How many photos to work on at once.")
+    var jobs = 3
+
+    @Flag(help: "Replace output files that exist with different content.")
+    var force = false
+
+    @Flag(help: "Print one JSON object per input (JSON Lines), in input order.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "No progress bar and no summary.")
+    var quiet = false
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var backendOptions: BackendOptions
+
+    func validate() throws {
+        if let returnForm, ReturnForm(rawValue: returnForm) == nil {
+            throw ValidationError("--return-form takes only 'mask' (leave it out for the cutout), not '\(returnForm)'.")
+        }
+        guard (1...64).contains(jobs) else {
+            throw ValidationError("--jobs takes a number from 1 to 64, not \(jobs).")
+        }
+    }
+
+    func run() async throws {
+        let backend = try backendOptions.makeBackend()
+        let store = cache ? try storeOptions.open() : nil
+        let manager = AssetManager(store: store, backend: backend)
+        let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache)
+        let exporter = ResultExporter(folder: URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL, force: force)
+
+        let images = InputCollector.collect(paths)
+        if images.isEmpty, !quiet {
+            Terminal.err("No images found in \(paths.joined(separator: ", ")).")
+        }
+        var report = ExtractReport(total: images.count, json: json, quiet: quiet)
+        for await (index, result) in manager.extract(images, options: options, jobs: jobs) {
+            let image = images[index]
+            let outcome = result.flatMap { extraction in
+                Result { () throws(APIError) in
+                    try exporter.export(extraction, stem: ResultExporter.stem(of: image.displayName), returnForm: options.api.returnForm)
+                }.map { (extraction, $0) }
+            }
+            if case .success(let extraction) = result, let temporary = extraction.temporaryFolder {
+                try? FileManager.default.removeItem(at: temporary)
+            }
+            report.record(image.displayName, outcome)
+        }
+        manager.flush()
+        report.finish(activity: manager.activity)
+        Terminal.flush()
+        if report.failed > 0 { throw ExitCode(1) }
+    }
+}
