@@ -14,19 +14,25 @@ struct FormPart: Sendable {
     static func parse(_ body: ByteBuffer, boundary: String) throws -> [FormPart] {
         let parser = MultipartParser(boundary: boundary)
         var parts: [FormPart] = []
-        var current = FormPart(body: Data())
-        parser.onHeader = { name, value in
-            guard name.lowercased() == "content-disposition" else { return }
+        var name: String?
+        var filename: String?
+        // The parser hands a part over in many small pieces (it stops at every CR): gather them
+        // in one buffer sized for the whole body, and copy once per part.
+        var content = ByteBuffer()
+        content.reserveCapacity(body.readableBytes)
+        parser.onHeader = { header, value in
+            guard header.lowercased() == "content-disposition" else { return }
             let parameters = Self.parameters(value)
-            current.name = parameters["name"]
-            current.filename = parameters["filename"]
+            name = parameters["name"]
+            filename = parameters["filename"]
         }
         parser.onBody = { chunk in
-            current.body.append(contentsOf: chunk.readableBytesView)
+            content.writeBuffer(&chunk)
         }
         parser.onPartComplete = {
-            parts.append(current)
-            current = FormPart(body: Data())
+            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content)))
+            (name, filename) = (nil, nil)
+            content.clear()
         }
         try parser.execute(body)
         return parts
