@@ -17,7 +17,7 @@ struct Upload: Sendable {
     static func read(_ request: Request, limit: Int) async throws -> Result<Upload, EnvelopeFailure> {
         let tooLarge = EnvelopeFailure(
             code: "FILE_SIZE_EXCEEDS_LIMIT", status: 413,
-            message: "The request body is larger than \(limit) bytes; the API accepts images of at most 3 MiB (3,145,728 bytes)."
+            message: "The request body is larger than \(limit) bytes; send an image of at most 3 MiB (3,145,728 bytes)."
         )
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             return .failure(tooLarge)
