@@ -19,13 +19,15 @@ struct Upload: Sendable {
             code: "FILE_SIZE_EXCEEDS_LIMIT", status: 413,
             message: "The request body is larger than \(limit) bytes; send an image of at most 3 MiB (3,145,728 bytes)."
         )
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > limit {
             return .failure(tooLarge)
         }
         guard let boundary = boundary(in: request.headers[.contentType]) else {
             return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The body must be multipart/form-data with an image field."))
         }
         var body = ByteBuffer()
+        if let length { body.reserveCapacity(length) }
         for try await chunk in request.body {
             guard body.readableBytes + chunk.readableBytes <= limit else { return .failure(tooLarge) }
             body.writeImmutableBuffer(chunk)
