@@ -51,14 +51,26 @@ struct ExtractionRoute: Sendable {
         return EnvelopeResponse.make(.success(elements: elements, requestID: requestID, logID: EnvelopeResponse.newID()))
     }
 
-    /// The configured public URL, else `http://` and the `Host` the client used, else the
-    /// address the server is bound to.
+    /// The configured public URL, else `http://`, the `Host` the client used and the prefix the
+    /// routes are mounted under, else the address the server is bound to.
     func baseURL(for request: Request) -> URL {
         if let publicURL = configuration.publicURL { return publicURL }
-        if let host = request.head.authority, Self.isPlausibleHost(host), let url = URL(string: "http://\(host)") {
+        // Mounted under a group, the blob route shares the extraction route's prefix.
+        let path = request.uri.path
+        let prefix = path.hasSuffix(HeadExtractionAPI.extractionPath) ? String(path.dropLast(HeadExtractionAPI.extractionPath.count)) : ""
+        if let host = request.head.authority, Self.isPlausibleHost(host), Self.isPlausiblePath(prefix),
+           let url = URL(string: "http://\(host)\(prefix)") {
             return url
         }
-        return boundAddress?.value ?? URL(string: "http://localhost")!
+        let base = boundAddress?.value ?? URL(string: "http://localhost")!
+        return Self.isPlausiblePath(prefix) ? URL(string: base.absoluteString + prefix) ?? base : base
+    }
+
+    /// A path prefix made only of plain segment characters.
+    static func isPlausiblePath(_ path: String) -> Bool {
+        path.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "/.-_~".unicodeScalars.contains(scalar))
+        }
     }
 
     /// A `Host` value that can only be a host and port, never a path, query or user part.
