@@ -4,8 +4,8 @@ import Logging
 
 /// Logs one structured line per request and records its latency, without any header.
 ///
-/// The line holds the method, the path without its query, the status, the duration and the
-/// route pattern. Headers are never logged, so neither client keys nor the upstream key can
+/// The line holds the method, the path without its query, the status, the duration, the
+/// route pattern and, where the context knows it, the peer's address. Headers are never logged, so neither client keys nor the upstream key can
 /// reach a log.
 public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
@@ -40,12 +40,16 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics?.recordRequest(route: route, method: request.method.rawValue, status: status, duration: duration)
         guard logger.logLevel <= .info else { return }
         let milliseconds = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
-        logger.info("request", metadata: [
+        var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue),
             "path": .string(request.uri.path),
             "route": .string(route),
             "status": .stringConvertible(status),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
-        ])
+        ]
+        if let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress {
+            metadata["peer"] = .string(peer)
+        }
+        logger.info("request", metadata: metadata)
     }
 }
