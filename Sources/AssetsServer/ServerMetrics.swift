@@ -27,6 +27,15 @@ public final class ServerMetrics: Sendable {
     private let creditsSaved: Prometheus.Counter
     /// The manager's figures at the last export, to turn them into counter increments.
     private let exported = Mutex(Exported())
+    // Made once per label set: the registry's lookup takes a lock and builds strings.
+    private let timers = Mutex<[TimerKey: Metrics.Timer]>([:])
+    private let errorCounters = Mutex<[String: Metrics.Counter]>([:])
+
+    private struct TimerKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
 
     private struct Exported {
         var upstreamCalls: Int64 = 0
@@ -66,16 +75,28 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one failure answered with `code`.
     public func recordError(code: String) {
-        Metrics.Counter(label: "assets_errors_total", dimensions: [("code", code)], factory: factory).increment()
+        let counter = errorCounters.withLock { counters in
+            if let counter = counters[code] { return counter }
+            let counter = Metrics.Counter(label: "assets_errors_total", dimensions: [("code", code)], factory: factory)
+            counters[code] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Records one request's latency under its route pattern, method and status.
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        let timer = Metrics.Timer(
-            label: "assets_http_request_duration_seconds",
-            dimensions: [("route", route), ("method", method), ("status", String(status))],
-            factory: factory
-        )
+        let key = TimerKey(route: route, method: method, status: status)
+        let timer = timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = Metrics.Timer(
+                label: "assets_http_request_duration_seconds",
+                dimensions: [("route", route), ("method", method), ("status", String(status))],
+                factory: factory
+            )
+            timers[key] = timer
+            return timer
+        }
         timer.record(duration: duration)
     }
 
