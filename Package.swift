@@ -127,7 +127,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["AssetStore", "TestSupport"]),
         .testTarget(
             name: "AssetsServerTests",
-            dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Benchmarks"]
         ),
     ],
     swiftLanguageModes: [.v6]
