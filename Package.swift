@@ -116,15 +116,15 @@ let package = Package(
         ),
 
         // Shared by the test targets: temporary folders, fixtures, built products, child processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["AssetTransport"], path: "Tests/TestSupport"),
         .testTarget(
             name: "AssetStoreTests",
             dependencies: ["AssetStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport"]),
+        .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["AssetStore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["AssetStore", "HeadExtraction", "TestSupport"]),
         .testTarget(
             name: "AssetsServerTests",
             dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -69,7 +69,7 @@ final class CurlEasy {
     /// Performs the hop and returns what the server answered.
     func perform(
         url: URL, method: String, headers requestHeaders: [HTTPHeader], body: HTTPRequest.Body,
-        connectTimeoutMs: Int, timeoutMs: Int
+        connectTimeoutMs: Int, timeoutMs: Int, userAgent: String?
     ) throws -> CurlHopResult {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(assets_easy_setopt_string(handle, CURLOPT_URL, url.absoluteString))
@@ -88,6 +88,9 @@ final class CurlEasy {
         try check(assets_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, context))
         try check(assets_easy_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
 
+        if let userAgent, requestHeaders[name: "User-Agent"] == nil {
+            try check(assets_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
+        }
         try setBody(body, method: method)
         try setHeaders(requestHeaders)
 

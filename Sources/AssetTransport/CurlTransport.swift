@@ -20,12 +20,16 @@ public struct CurlTransport: Transport {
     /// The most redirects followed for one request.
     public static let maxRedirects = 5
 
+    /// Timeouts, the download cap (also the cap on a `send` response body) and the http rule.
     public var configuration: TransportConfiguration
 
+    /// Makes a transport; libcurl is initialized once per process on first use.
     public init(configuration: TransportConfiguration = TransportConfiguration()) {
         self.configuration = configuration
     }
 
+    /// Sends `request`; see ``Transport/send(_:)``. The total time is `request.timeout`, else
+    /// ``TransportConfiguration/requestTimeout``.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let job = CurlJob(
             request: request, configuration: configuration,
@@ -35,6 +39,9 @@ public struct CurlTransport: Transport {
         return try await run(job).response
     }
 
+    /// Downloads into a hidden partial file beside `destination`, renamed into place only on
+    /// success; see ``Transport/download(_:to:limit:)``. The total time is `request.timeout`,
+    /// else ``TransportConfiguration/downloadTimeout``.
     public func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
         let folder = destination.deletingLastPathComponent()
         let partial = folder.appendingPathComponent(".\(destination.lastPathComponent).part-\(UUID().uuidString)")
@@ -82,84 +89,5 @@ public struct CurlTransport: Transport {
         } onCancel: {
             flag.cancel()
         }
-    }
-}
-
-/// One request with its redirects, run synchronously on a transfer thread.
-struct CurlJob: Sendable {
-    struct Outcome: Sendable {
-        var response: HTTPResponse
-        var fileBytes: Int64
-    }
-
-    var request: HTTPRequest
-    var configuration: TransportConfiguration
-    var timeout: Duration
-    /// Where a 2xx body goes; `nil` keeps it in memory.
-    var file: URL?
-    var limit: Int64
-
-    func run(cancellation: CancellationFlag) throws -> Outcome {
-        let deadline = ContinuousClock.now + timeout
-        var url = request.url
-        var method = request.method
-        var body = request.body
-        var headers = request.headers
-        var hops = 0
-        while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                throw TransportError(.timeout, "The transfer to \(url.host ?? "the server") timed out while following redirects; try again later, or allow more time.")
-            }
-            let target: CurlBodyTarget = file.map { .file($0, limit: limit) } ?? .memory(limit: limit)
-            let easy = try CurlEasy(target: target, cancellation: cancellation, host: url.host ?? "the server")
-            let hop = try easy.perform(
-                url: url, method: method, headers: headers, body: body,
-                connectTimeoutMs: configuration.connectTimeout.milliseconds, timeoutMs: remaining.milliseconds
-            )
-            guard [301, 302, 303, 307, 308].contains(hop.status), let location = hop.redirectURL else {
-                return Outcome(response: HTTPResponse(status: hop.status, headers: hop.headers, body: hop.body), fileBytes: hop.fileBytes)
-            }
-            hops += 1
-            guard hops <= CurlTransport.maxRedirects else {
-                throw TransportError(.other, curlCode: 47, "\(request.url.host ?? "The server") redirected more than \(CurlTransport.maxRedirects) times; check the URL.")
-            }
-            guard let next = URL(string: location) else {
-                throw TransportError(.other, "\(url.host ?? "The server") redirected to a URL that cannot be parsed; check the URL.")
-            }
-            try URLPolicy.check(next, allowInsecureHTTP: configuration.allowInsecureHTTP, redirectedFrom: url)
-            if hop.status == 303 || (method == "POST" && (hop.status == 301 || hop.status == 302)) {
-                method = "GET"
-                body = .empty
-            }
-            if !Self.sameOrigin(url, next) { headers = [] }
-            url = next
-        }
-    }
-
-    static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
-        a.scheme?.lowercased() == b.scheme?.lowercased()
-            && a.host?.lowercased() == b.host?.lowercased()
-            && a.port == b.port
-    }
-}
-
-/// A cancel request shared between the awaiting task and the transfer thread.
-final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-
-    var isCancelled: Bool { lock.withLock { cancelled } }
-
-    func cancel() { lock.withLock { cancelled = true } }
-}
-
-extension Duration {
-    /// Whole milliseconds, clamped to what libcurl's `long` options take.
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        let total = seconds.multipliedReportingOverflow(by: 1000)
-        guard !total.overflow else { return Int.max }
-        return Int(clamping: total.partialValue + attoseconds / 1_000_000_000_000_000)
     }
 }

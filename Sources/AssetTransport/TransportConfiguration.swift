@@ -11,6 +11,8 @@ public struct TransportConfiguration: Sendable, Hashable {
     public var maxDownloadBytes: Int64 = 32 * 1024 * 1024
     /// Allow plain `http` to hosts other than loopback.
     public var allowInsecureHTTP: Bool = false
+    /// The `User-Agent` sent when a request has none; `nil` sends none.
+    public var userAgent: String? = "assets"
 
     public init() {}
 }

@@ -19,7 +19,7 @@ extension AssetManager {
             }
             if entry.state == .pending, Date().timeIntervalSince(entry.createdAt) < configuration.resultURLLifetime {
                 do {
-                    return try await downloadAndComplete(entry, store: store)
+                    return try await downloadOrForget(entry, store: store)
                 } catch let error as APIError where error.code == "RESULT_EXPIRED" {
                     // The URLs died early: only now is a second call worth its credit.
                 }
@@ -53,7 +53,19 @@ extension AssetManager {
             },
             placeResponse: { try store.blobs.put(answer.rawBody) }
         )
-        return try await downloadAndComplete(entry, store: store)
+        return try await downloadOrForget(entry, store: store)
+    }
+
+    /// Downloads a pending entry's results. A pending answer is kept only while its downloads
+    /// may still succeed (a connection dropped, a crash): one whose URLs are dead, or whose
+    /// results can never be stored (too large, not a PNG), is removed, so nothing useless stays.
+    private func downloadOrForget(_ entry: CatalogEntry, store: Store) async throws -> Extraction {
+        do {
+            return try await downloadAndComplete(entry, store: store)
+        } catch let error as APIError where error.errorClass != .transient || ["RESULT_EXPIRED", "RESULT_NOT_PNG"].contains(error.code) {
+            try store.catalog.remove(entry.actionKey)
+            throw error
+        }
     }
 
     /// Downloads every result of a pending entry at once, stores the blobs and commits.

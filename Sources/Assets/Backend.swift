@@ -35,10 +35,10 @@ public struct BackendConfiguration: Sendable {
     /// The API key; never written anywhere.
     public var apiKey: String?
     public var cassette: URL?
-    public var recordMode: String?
+    public var recordMode: RecordMode?
     public var transport: TransportConfiguration
 
-    public init(apiBase: URL = HeadExtractionAPI.defaultBaseURL, apiKey: String? = nil, cassette: URL? = nil, recordMode: String? = nil, transport: TransportConfiguration = TransportConfiguration()) {
+    public init(apiBase: URL = HeadExtractionAPI.defaultBaseURL, apiKey: String? = nil, cassette: URL? = nil, recordMode: RecordMode? = nil, transport: TransportConfiguration = TransportConfiguration()) {
         self.apiBase = apiBase
         self.apiKey = apiKey
         self.cassette = cassette

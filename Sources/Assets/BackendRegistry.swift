@@ -53,6 +53,22 @@ public struct BackendRegistry: Sendable {
             let mock = MockService()
             return Backend(name: "mock", transport: mock, baseURL: mock.baseURL, namespace: "mock", requiresKey: false)
         }
+        registry.register("record", summary: "The remote API, writing every exchange to --cassette FILE (needs a key).") { configuration throws(ConfigurationError) in
+            let key = try requireKey(configuration, backend: "record")
+            let cassette = try requireCassette(configuration, backend: "record")
+            let transport = RecordingTransport(
+                upstream: CurlTransport(configuration: configuration.transport), cassette: cassette,
+                mode: configuration.recordMode ?? .once, secrets: [key]
+            )
+            return Backend(name: "record", transport: transport, baseURL: configuration.apiBase, namespace: Backend.realNamespace, apiKey: key)
+        }
+        registry.register("replay", summary: "Answers from --cassette FILE only: no key, no network.") { configuration throws(ConfigurationError) in
+            let cassette = try requireCassette(configuration, backend: "replay")
+            if let mode = configuration.recordMode, mode != .none {
+                throw ConfigurationError("The replay backend only replays; use --record-mode none, or --backend record to record.")
+            }
+            return Backend(name: "replay", transport: ReplayTransport(cassette: cassette), baseURL: configuration.apiBase, namespace: Backend.realNamespace, apiKey: configuration.apiKey, requiresKey: false)
+        }
         return registry
     }()
 

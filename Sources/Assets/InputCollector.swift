@@ -6,35 +6,44 @@ import HeadExtraction
 /// A file is taken as it is, whatever its name (the probe decides what it is). A folder is
 /// walked for images, recursively and sorted, skipping hidden files and folders; a file counts
 /// as an image by its first bytes, or by its extension if it is too short or damaged to tell.
+/// A photo found in a subfolder keeps that subfolder below the output folder, so that
+/// `photos/a.png` and `photos/nested/a.png` do not write over each other.
 public enum InputCollector {
+    /// One photo to extract, and where its results go relative to the output folder.
+    public struct Input: Sendable, Hashable {
+        public var source: ImageSource
+        /// The subfolder of the output folder, `""` for the output folder itself.
+        public var outputSubfolder: String
+    }
+
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "jpe", "png", "bmp", "dib", "gif", "webp", "tif", "tiff", "heic", "heif", "avif"]
 
-    public static func collect(_ paths: [String]) -> [ImageSource] {
-        var sources: [ImageSource] = []
+    public static func collect(_ paths: [String]) -> [Input] {
+        var inputs: [Input] = []
         for path in paths {
             let url = URL(fileURLWithPath: path)
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                sources += walk(path).map { .file(URL(fileURLWithPath: $0)) }
+                inputs += walk(path, subfolder: "")
             } else {
-                sources.append(.file(url))
+                inputs.append(Input(source: .file(url), outputSubfolder: ""))
             }
         }
-        return sources
+        return inputs
     }
 
-    private static func walk(_ root: String) -> [String] {
+    private static func walk(_ root: String, subfolder: String) -> [Input] {
         let manager = FileManager.default
         guard let names = try? manager.contentsOfDirectory(atPath: root) else { return [] }
-        var found: [String] = []
+        var found: [Input] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let path = (root as NSString).appendingPathComponent(name)
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
-                found += walk(path)
+                found += walk(path, subfolder: (subfolder as NSString).appendingPathComponent(name))
             } else if isImage(path) {
-                found.append(path)
+                found.append(Input(source: .file(URL(fileURLWithPath: path)), outputSubfolder: subfolder))
             }
         }
         return found

@@ -25,7 +25,7 @@ struct BackendOptions: ParsableArguments {
     var recordMode: String?
 
     func validate() throws {
-        if let recordMode, !["once", "new", "all", "none"].contains(recordMode) {
+        if let recordMode, RecordMode(rawValue: recordMode) == nil {
             throw ValidationError("--record-mode takes once, new, all or none, not '\(recordMode)'.")
         }
     }
@@ -61,7 +61,7 @@ struct BackendOptions: ParsableArguments {
 
         return BackendConfiguration(
             apiBase: base, apiKey: try apiKey(), cassette: cassette.map { URL(fileURLWithPath: $0) },
-            recordMode: recordMode, transport: transport
+            recordMode: recordMode.flatMap(RecordMode.init(rawValue:)), transport: transport
         )
     }
 

@@ -52,15 +52,17 @@ struct ExtractCommand: AsyncParsableCommand {
         let store = cache ? try storeOptions.open() : nil
         let manager = AssetManager(store: store, backend: backend)
         let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache)
-        let exporter = ResultExporter(folder: URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL, force: force)
+        let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
 
-        let images = InputCollector.collect(paths)
+        let inputs = InputCollector.collect(paths)
+        let images = inputs.map(\.source)
         if images.isEmpty, !quiet {
             Terminal.err("No images found in \(paths.joined(separator: ", ")).")
         }
         var report = ExtractReport(total: images.count, json: json, quiet: quiet)
         for await (index, result) in manager.extract(images, options: options, jobs: jobs) {
             let image = images[index]
+            let exporter = ResultExporter(folder: outputFolder.appendingPathComponent(inputs[index].outputSubfolder, isDirectory: true), force: force)
             let outcome = result.flatMap { extraction in
                 Result { () throws(APIError) in
                     try exporter.export(extraction, stem: ResultExporter.stem(of: image.displayName), returnForm: options.api.returnForm)

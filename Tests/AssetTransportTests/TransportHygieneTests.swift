@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Credentials and module boundaries")
@@ -8,8 +9,8 @@ struct TransportHygieneTests {
     let folder: TemporaryFolder
     let transport = CurlTransport()
 
-    init() throws {
-        server = try LoopbackServer()
+    init() async throws {
+        server = try await LoopbackServer.start()
         folder = try TemporaryFolder()
     }
 

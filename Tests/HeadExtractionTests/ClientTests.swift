@@ -51,11 +51,12 @@ import Testing
 
     @Test func retryAfterIsHonoured() async throws {
         mock.faults.withLock { $0.scriptedErrors = [ScriptedError("EXCEEDING_LIMITS", retryAfterSeconds: 1)] }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let answer = try await client().extract(.data(photo), probe: probed)
-        #expect(clock.now - start >= .milliseconds(950))
+        let waits = LockedValue<[Duration?]>([])
+        let answer = try await client().extract(.data(photo), probe: probed, onRetry: { error in waits.withLock { $0.append(error.retryAfter) } })
         #expect(answer.attempts == 2)
+        #expect(waits.value == [.seconds(1)], "the server's Retry-After reaches the retry decision")
+        // The policy waits exactly that long instead of its own (millisecond) backoff.
+        #expect(RetryPolicy(baseDelay: .milliseconds(1)).delay(beforeAttempt: 2, retryAfter: .seconds(1)) == .seconds(1))
     }
 
     @Test(arguments: ["", "<html><body>Bad Gateway</body></html>", #"{"request_id":"r","error_detail":{"co"#])

@@ -13,13 +13,16 @@ Transport routes:
   GET  /chunked/N            N deterministic bytes, chunked, without Content-Length
   GET  /truncated/N          declares Content-Length N, sends N // 2 bytes, closes
   GET  /slow/SECONDS         waits, then answers "ok"
-  GET  /status/CODE          answers CODE with a small JSON body
+  GET  /status/CODE          answers CODE with a small JSON body (?size=N: N deterministic bytes)
 
 Fake AILabTools API:
   POST /api/cutout/portrait/avatar-extraction
   GET  /results/<name>.png
   GET  /api/common/query-credits
   GET  /__stats, POST /__reset
+      counts: extraction_calls (every POST to the extraction route), billed_calls (its 200s),
+      rejected_busy (429s from --max-in-flight), downloads, credits_calls, keyed_requests,
+      distinct_keys, in_flight
 
 API keys are only counted (as hashes), never printed or stored in the clear.
 """
@@ -132,10 +135,15 @@ def envelope(status, code="", message="", data=None):
 
 
 class State:
-    def __init__(self, latency_ms, max_in_flight):
+    def __init__(self, latency_ms, max_in_flight, download_latency_ms=0, results_base=None, results_redirect_to=None):
         self.lock = threading.Lock()
+        self.results_base = results_base
+        self.results_redirect_to = results_redirect_to
         self.latency_ms = latency_ms
+        self.download_latency_ms = download_latency_ms
         self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        self.slow_in_flight = 0
         self.reset()
 
     def reset(self):
@@ -144,9 +152,11 @@ class State:
             self.downloads = 0
             self.credits_calls = 0
             self.rejected_busy = 0
-            self.in_flight = 0
+            self.billed_calls = 0
             self.key_hashes = set()
             self.keyed_requests = 0
+            self.peak_in_flight = 0
+            self.slow_peak = 0
 
     def saw_key(self, key):
         with self.lock:
@@ -158,8 +168,19 @@ class State:
             return {
                 "extraction_calls": self.extraction_calls, "downloads": self.downloads,
                 "credits_calls": self.credits_calls, "rejected_busy": self.rejected_busy,
+                "billed_calls": self.billed_calls, "in_flight": self.in_flight,
                 "keyed_requests": self.keyed_requests, "distinct_keys": len(self.key_hashes),
+                "peak_in_flight": self.peak_in_flight, "slow_peak": self.slow_peak,
             }
+
+    def enter_slow(self):
+        with self.lock:
+            self.slow_in_flight += 1
+            self.slow_peak = max(self.slow_peak, self.slow_in_flight)
+
+    def leave_slow(self):
+        with self.lock:
+            self.slow_in_flight -= 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -227,14 +248,25 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
         elif path.startswith("/slow/"):
-            time.sleep(float(path.rsplit("/", 1)[1]))
+            # slow_peak counts how many slow requests were in flight at once.
+            self.server.state.enter_slow()
+            try:
+                time.sleep(float(path.rsplit("/", 1)[1]))
+            finally:
+                self.server.state.leave_slow()
             self.answer(200, b"ok", "text/plain")
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
-            self.answer(code, {"status": code})
+            size = int(query.get("size", ["0"])[0])
+            self.answer(code, deterministic_bytes(size) if size else {"status": code})
         elif path.startswith("/results/") and path.endswith(".png"):
             with self.state.lock:
                 self.state.downloads += 1
+            if self.state.results_redirect_to:
+                self.answer(302, b"", "text/plain", [("Location", self.state.results_redirect_to)])
+                return
+            if self.state.download_latency_ms:
+                time.sleep(self.state.download_latency_ms / 1000)
             self.answer(200, result_png(path[len("/results/"):-len(".png")]), "image/png")
         elif path == CREDITS_PATH:
             with self.state.lock:
@@ -299,6 +331,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.rejected_busy += 1
             else:
                 state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         if busy:
             self.answer(429, envelope(429, "EXCEEDING_LIMITS", "Too many requests in flight."))
             return
@@ -320,8 +353,11 @@ class Handler(BaseHTTPRequestHandler):
             mask = form is not None and form["data"] == b"mask"
             name = hashlib.sha256(image["data"]).hexdigest()[:32] + ("-mask" if mask else "")
             _, width, height, x, y = result_geometry(name)
-            element = {"image_url": "%s/results/%s.png" % (self.base_url(), name),
+            results_base = self.state.results_base or (self.base_url() + "/results")
+            element = {"image_url": "%s/%s.png" % (results_base, name),
                        "width": width, "height": height, "x": x, "y": y}
+            with state.lock:
+                state.billed_calls += 1
             self.answer(200, envelope(200, data={"elements": [element]}))
         finally:
             with state.lock:
@@ -332,6 +368,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=int(os.environ.get("LOOPBACK_LATENCY_MS", "0")))
+    parser.add_argument("--results-base", default=None,
+                        help="answer image_url values under this base instead of this server's /results")
+    parser.add_argument("--results-redirect-to", default=None,
+                        help="answer result downloads with a 302 to this URL")
+    parser.add_argument("--download-latency-ms", type=int, default=0,
+                        help="wait this long before answering a result download")
     parser.add_argument("--max-in-flight", type=int, default=int(os.environ.get("LOOPBACK_MAX_IN_FLIGHT", "0")))
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes, so a crashed test run leaves no server behind")
@@ -342,7 +384,8 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    server.state = State(args.latency_ms, args.max_in_flight)
+    server.state = State(args.latency_ms, args.max_in_flight, args.download_latency_ms,
+                         args.results_base, args.results_redirect_to)
     print("listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
     if args.exit_on_stdin_eof:
         def watch():

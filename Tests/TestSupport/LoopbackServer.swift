@@ -4,19 +4,17 @@ import Foundation
 /// Runs Tests/Support/loopback_server.py for one test and stops it when released.
 ///
 /// The server exits by itself if this process dies, because it watches its stdin pipe.
-final class LoopbackServer: @unchecked Sendable {
-    let port: Int
-    let baseURL: URL
+public final class LoopbackServer: @unchecked Sendable {
+    public let port: Int
+    public let baseURL: URL
     private let process: Process
     private let stdinPipe: Pipe
     private let lock = NSLock()
     private var stopped = false
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Support/loopback_server.py")
+    public static let script = Repository.support("loopback_server.py")
 
-    init(arguments: [String] = []) throws {
+    public init(arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Self.script.path, "--exit-on-stdin-eof"] + arguments
@@ -46,13 +44,20 @@ final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Starts a server without blocking a cooperative thread while Python starts up.
+    public static func start(arguments: [String] = []) async throws -> LoopbackServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try LoopbackServer(arguments: arguments) }) }.start()
+        }
+    }
+
     /// The URL of `path` (which may carry a query) on this server.
-    func url(_ path: String) -> URL {
+    public func url(_ path: String) -> URL {
         URL(string: baseURL.absoluteString + path)!
     }
 
     /// Stops the server and waits until it has exited, so its port no longer answers.
-    func stop() {
+    public func stop() {
         let alreadyStopped = lock.withLock {
             defer { stopped = true }
             return stopped
@@ -67,13 +72,13 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     /// The server's `/__stats` counters.
-    func stats() async throws -> [String: Int] {
+    public func stats() async throws -> [String: Int] {
         let response = try await CurlTransport().send(HTTPRequest(url: url("/__stats")))
         return try JSONDecoder().decode([String: Int].self, from: response.body)
     }
 }
 
-struct LoopbackServerError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct LoopbackServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
