@@ -10,12 +10,18 @@ let package = Package(
         .library(name: "AssetStore", targets: ["AssetStore"]),
         .library(name: "HeadExtraction", targets: ["HeadExtraction"]),
         .library(name: "AssetTransport", targets: ["AssetTransport"]),
+        .library(name: "AssetsServer", targets: ["AssetsServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", exact: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // C libraries: module maps and typed wrappers only, no logic.
@@ -71,11 +77,29 @@ let package = Package(
             ]
         ),
 
+        // Hummingbird routes: the drop-in endpoint, blobs, health, metrics, the mock server.
+        .target(
+            name: "AssetsServer",
+            dependencies: [
+                "Assets",
+                "AssetStore",
+                "HeadExtraction",
+                "AssetTransport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "AssetsCLI",
             dependencies: [
                 "Assets",
                 "AssetStore",
+                "AssetsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,6 +131,11 @@ let package = Package(
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport"]),
+        .testTarget(
+            name: "AssetsServerTests",
+            dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Benchmarks"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,42 @@
+import Foundation
+import HeadExtraction
+import Hummingbird
+
+/// Answers in the API's own shape: the full legacy envelope, served with its status.
+enum EnvelopeResponse {
+    /// The envelope as JSON, with `error_detail.status_code` as the HTTP status.
+    static func make(_ envelope: Envelope) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(
+            status: HTTPResponse.Status(code: envelope.servedStatus),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: envelope.jsonData()))
+        )
+    }
+
+    /// A failure envelope for `code`, with the status the API uses for it unless `status` is given.
+    static func failure(_ code: String, message: String? = nil, status: Int? = nil, requestID: String? = nil) -> Response {
+        make(.failure(code: code, message: message, status: status, requestID: requestID ?? newID(), logID: newID()))
+    }
+
+    /// An ``APIError`` as the API would have answered it.
+    ///
+    /// The status is the error's own (the API's answer or ``ImageProbe``'s), else the status
+    /// the API documents for the code, else 502 for a transient failure of the way upstream
+    /// (timeouts, connection errors) and 500 for anything else.
+    static func failure(_ error: APIError) -> Response {
+        failure(error.code, message: error.message, status: status(for: error), requestID: error.requestID)
+    }
+
+    static func status(for error: APIError) -> Int {
+        if let status = error.httpStatus { return status }
+        if ErrorCodeTable.info(for: error.code) != nil { return ErrorCodeTable.status(for: error.code) }
+        return error.errorClass == .transient ? 502 : 500
+    }
+
+    /// A fresh id in the API's format for `request_id` and `log_id`.
+    static func newID() -> String {
+        UUID().uuidString.lowercased()
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import HeadExtraction
+import Hummingbird
+import MultipartKit
+
+/// One extraction request's form: the `image` file and the optional `return_form`.
+struct Upload: Sendable {
+    var image: Data
+    /// The part's `filename`, for messages.
+    var filename: String
+    var returnForm: ReturnForm?
+
+    /// Reads and parses the body, or returns the API's answer to a body it would refuse.
+    ///
+    /// A body whose `Content-Length` is over `limit` is refused before a byte of it is read;
+    /// one without a length is refused as soon as it passes `limit`.
+    static func read(_ request: Request, limit: Int) async throws -> Result<Upload, EnvelopeFailure> {
+        let tooLarge = EnvelopeFailure(
+            code: "FILE_SIZE_EXCEEDS_LIMIT", status: 413,
+            message: "The request body is larger than \(limit) bytes; send an image of at most 3 MiB (3,145,728 bytes)."
+        )
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > limit {
+            return .failure(tooLarge)
+        }
+        guard let boundary = boundary(in: request.headers[.contentType]) else {
+            return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The body must be multipart/form-data with an image field."))
+        }
+        var body = ByteBuffer()
+        if let length { body.reserveCapacity(length) }
+        for try await chunk in request.body {
+            guard body.readableBytes + chunk.readableBytes <= limit else { return .failure(tooLarge) }
+            body.writeImmutableBuffer(chunk)
+        }
+        return parse(body, boundary: boundary)
+    }
+
+    static func parse(_ body: ByteBuffer, boundary: String) -> Result<Upload, EnvelopeFailure> {
+        let parts: [FormPart]
+        do {
+            parts = try FormPart.parse(body, boundary: boundary)
+        } catch {
+            return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The multipart body is malformed; send the image as multipart/form-data."))
+        }
+        guard let image = parts.first(where: { $0.name == HeadExtractionAPI.imageField }) else {
+            return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The image field is required."))
+        }
+        var returnForm: ReturnForm?
+        if let part = parts.first(where: { $0.name == HeadExtractionAPI.returnFormField }) {
+            let value = String(decoding: part.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !value.isEmpty {
+                guard let form = ReturnForm(rawValue: value) else {
+                    return .failure(EnvelopeFailure(code: "UNSUPPORTED_PARAMETER_VALUES", message: "return_form accepts only mask."))
+                }
+                returnForm = form
+            }
+        }
+        return .success(Upload(image: image.body, filename: image.filename ?? "image", returnForm: returnForm))
+    }
+
+    /// The boundary of a `multipart/form-data` content type.
+    static func boundary(in contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        let boundary = FormPart.parameters(contentType)["boundary"]
+        // RFC 2046 caps a boundary at 70 characters; MultipartKit needs a non-empty one.
+        guard let boundary, !boundary.isEmpty, boundary.count <= 70 else { return nil }
+        return boundary
+    }
+}
+
+/// A refusal in the API's envelope: a code, and optionally a status and a message.
+struct EnvelopeFailure: Error, Sendable {
+    var code: String
+    var status: Int?
+    var message: String?
+
+    init(code: String, status: Int? = nil, message: String? = nil) {
+        self.code = code
+        self.status = status
+        self.message = message
+    }
+
+    var response: Response {
+        EnvelopeResponse.failure(code, message: message, status: status)
+    }
+}
