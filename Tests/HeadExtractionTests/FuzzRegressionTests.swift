@@ -40,6 +40,15 @@ import Testing
         }
     }
 
+    /// A BMP whose pixel data size (4 × 2147483646 × 1073741825 = 2^63 − 8 bytes) fits in an
+    /// Int but overflowed, and trapped, once the pixel offset was added to it.
+    @Test func bmpPixelSizeNearIntMaxIsTruncationNotATrap() throws {
+        let data = try Self.input("FuzzImageProbe", "review-bmp-pixel-size-overflow.bmp")
+        let error = #expect(throws: APIError.self) { try ImageProbe.probe(data, name: "huge.bmp") }
+        #expect(error?.code == "FILE_DECODING_FAILURE")
+        #expect(error?.message == "huge.bmp is a damaged or truncated BMP that ends inside its pixel data; re-export or download it again.")
+    }
+
     @Test(arguments: inputs("FuzzPNGCodec"))
     func pngCodec(name: String) throws {
         let data = try Self.input("FuzzPNGCodec", name)
