@@ -25,7 +25,7 @@ FuzzMain.run { data in
         }
         if envelope.isSuccess(httpStatus: status) {
             do throws(APIError) {
-                for element in try envelope.resultElements() {
+                for element in try envelope.resultElements(redacting: secret) {
                     precondition(element.imageURL.scheme != nil)
                 }
             } catch {

@@ -49,6 +49,17 @@ import Testing
         #expect(error?.message == "huge.bmp is a damaged or truncated BMP that ends inside its pixel data; re-export or download it again.")
     }
 
+    /// Found by Fuzz/FuzzEnvelope: `request_id` echoes the key, `error_detail` does not decode
+    /// (so the answer reads as a success) and there is no `data`; the error quoted the id as sent.
+    @Test func successWithoutElementsRedactsTheRequestID() throws {
+        let data = try Self.input("FuzzEnvelope", "crash-request-id-echoes-key.json")
+        let envelope = try Envelope.decode(data, httpStatus: 200)
+        #expect(envelope.requestID == Self.secret && envelope.isSuccess(httpStatus: 200))
+        let error = #expect(throws: APIError.self) { try envelope.resultElements(redacting: Self.secret) }
+        #expect(error?.code == "MALFORMED_RESPONSE" && error?.requestID == "[redacted]")
+        #expect(error?.message == "The API answered HTTP 200 reporting success but without data.elements; try again later (request id [redacted]).")
+    }
+
     @Test(arguments: inputs("FuzzPNGCodec"))
     func pngCodec(name: String) throws {
         let data = try Self.input("FuzzPNGCodec", name)
@@ -79,7 +90,7 @@ import Testing
             }
             if envelope.isSuccess(httpStatus: status) {
                 do throws(APIError) {
-                    for element in try envelope.resultElements() { #expect(element.imageURL.scheme != nil) }
+                    for element in try envelope.resultElements(redacting: Self.secret) { #expect(element.imageURL.scheme != nil) }
                 } catch {
                     #expect(error.code == Envelope.malformedCode)
                     check(error)
