@@ -60,6 +60,18 @@ import Testing
         #expect(error?.message == "The API answered HTTP 200 reporting success but without data.elements; try again later (request id [redacted]).")
     }
 
+    /// Found by Fuzz/FuzzEnvelope: the API's words held the key with a capital first letter, which
+    /// redaction missed and the sentence fragment then lowercased back into the key.
+    @Test func keyCapitalizedAtTheStartOfTheAPIMessageStaysRedacted() throws {
+        let data = try Self.input("FuzzEnvelope", "crash-capitalized-key-lowercased.json")
+        let failure = try Envelope.decode(data, httpStatus: 429).failure(httpStatus: 429, redacting: Self.secret)
+        #expect(failure.code == "HTTP_429" && failure.errorClass == .transient)
+        #expect(failure.message == "The API is busy or failing (HTTP_429: [redacted]x); try again later.")
+
+        let direct = APIError.fromAnswer(code: "VENDOR_NEW_CODE", httpStatus: 500, apiMessage: "Sk-fuzz-0123456789abcdef is revoked.", redacting: Self.secret)
+        #expect(direct.message == "The API is busy or failing (VENDOR_NEW_CODE: [redacted] is revoked); try again later.")
+    }
+
     @Test(arguments: inputs("FuzzPNGCodec"))
     func pngCodec(name: String) throws {
         let data = try Self.input("FuzzPNGCodec", name)
