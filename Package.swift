@@ -121,6 +121,17 @@ let package = Package(
             dependencies: ["EmbedMigrationsTool"]
         ),
 
+        // libFuzzer harnesses, one per parser; `scripts/fuzz TARGET SECONDS` builds one with
+        // `-sanitize=fuzzer -DFUZZING`. Without that define (a plain `swift build`) each is a
+        // small program that runs the input files it is given once, so they build and link
+        // like any executable and need no unsafe flags. See Fuzz/FuzzSupport/FuzzMain.swift.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzImageProbe", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzImageProbe"),
+        .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzEnvelope"),
+        .executableTarget(name: "FuzzPNGCodec", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzPNGCodec"),
+        .executableTarget(name: "FuzzCassette", dependencies: ["FuzzSupport", "AssetTransport"], path: "Fuzz/FuzzCassette"),
+
         // Shared by the test targets: temporary folders, fixtures, built products, child processes.
         .target(name: "TestSupport", dependencies: ["AssetTransport"], path: "Tests/TestSupport"),
         .testTarget(

@@ -153,6 +153,23 @@ import Testing
         #expect(echoing.callCount == 1)
     }
 
+    /// Found by Fuzz/FuzzEnvelope: a success without elements quoted the request id unredacted.
+    @Test func malformedSuccessNeverQuotesAKeyEchoedInTheRequestID() async throws {
+        let secret = "sk-echoed-0123456789"
+        let echoing = ScriptedTransport(send: { request, _ in
+            let key = request.headers[name: "ailabapi-api-key"] ?? ""
+            return ScriptedTransport.json(200, #"{"request_id":"id-\#(key)","error_detail":{"code":""}}"#)
+        })
+        let extraction = try #require(await apiError { try await client(key: secret, transport: echoing).extract(.data(photo), probe: probed) })
+        let credits = try #require(await apiError { try await client(key: secret, transport: echoing).queryCredits() })
+        for error in [extraction, credits] {
+            #expect(error.code == "MALFORMED_RESPONSE")
+            #expect(error.requestID == "id-[redacted]")
+            #expect(error.message.hasSuffix("(request id id-[redacted])."))
+            #expect(!error.message.contains(secret))
+        }
+    }
+
     @Test func creditsAreDecodedLeniently() async throws {
         let balances = try await client().queryCredits()
         #expect(balances == MockFaults.defaultCredits)

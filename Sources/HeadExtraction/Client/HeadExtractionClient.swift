@@ -69,7 +69,7 @@ public struct HeadExtractionClient: Sendable {
             let (response, envelope) = try await call(request)
             return ExtractionAnswer(
                 requestID: envelope.requestID, logID: envelope.logID,
-                elements: try envelope.resultElements(), rawBody: response.body, attempts: attempt
+                elements: try envelope.resultElements(redacting: apiKey), rawBody: response.body, attempts: attempt
             )
         }
     }
@@ -83,7 +83,8 @@ public struct HeadExtractionClient: Sendable {
         return try await withRetries(onRetry: onRetry) { _ throws(APIError) in
             let (response, envelope) = try await call(request)
             guard let payload = try? JSONDecoder().decode(CreditsPayload.self, from: response.body), let balances = payload.data else {
-                throw Envelope.malformed("reporting success but without a data array of balances", httpStatus: response.status, requestID: envelope.requestID)
+                let requestID = envelope.requestID.map { APIError.redact($0, apiKey) }
+                throw Envelope.malformed("reporting success but without a data array of balances", httpStatus: response.status, requestID: requestID)
             }
             return balances
         }

@@ -20,7 +20,8 @@ extension APIError {
         let stableCode = code ?? "HTTP_\(httpStatus)"
         let info = code.flatMap(ErrorCodeTable.info(for:))
         let detail = redact(info?.description ?? apiMessage ?? "HTTP status \(httpStatus)", secret)
-        let reason = "\(stableCode): \(sentenceFragment(detail))"
+        // Redact the fragment too: lowercasing an echoed "Sk-…" can spell the key again.
+        let reason = "\(stableCode): \(redact(sentenceFragment(detail), secret))"
 
         let message: String
         switch (errorClass, code) {

@@ -42,7 +42,8 @@ extension ImageProbe {
         if uncompressed {
             let rowBytes = (bitsPerPixel * width + 31) / 32 * 4
             let (pixelBytes, overflow) = rowBytes.multipliedReportingOverflow(by: height)
-            guard !overflow, pixelOffset + pixelBytes <= bytes.count else {
+            // Subtract rather than add: a hostile size just under Int.max would overflow the sum.
+            guard !overflow, pixelBytes <= bytes.count - pixelOffset else {
                 throw StructureDefect("ends inside its pixel data")
             }
         }

@@ -50,9 +50,12 @@ extension Envelope {
 
     /// The elements of a successful answer.
     ///
+    /// - Parameter secret: the API key, removed from the `request_id` the error quotes, since
+    ///   the API may echo it anywhere.
     /// - Throws: ``APIError`` `MALFORMED_RESPONSE` when `data.elements` is missing or an element
     ///   has no usable `image_url`.
-    public func resultElements() throws(APIError) -> [ResultElement] {
+    public func resultElements(redacting secret: String? = nil) throws(APIError) -> [ResultElement] {
+        let requestID = requestID.map { APIError.redact($0, secret) }
         guard let elements = data?.elements else {
             throw Self.malformed("reporting success but without data.elements", httpStatus: 200, requestID: requestID)
         }
