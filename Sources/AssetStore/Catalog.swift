@@ -30,7 +30,16 @@ public final class Catalog: Sendable {
             // connection, which cannot checkpoint or otherwise change the file. The same look
             // tells whether there is anything to migrate; usually there is not, and opening is
             // then read-only work.
-            let upToDate = FileManager.default.fileExists(atPath: url.path) ? try Self.inspect(url) : false
+            var upToDate = false
+            if FileManager.default.fileExists(atPath: url.path) {
+                do {
+                    upToDate = try Self.inspect(url)
+                } catch is DatabaseError {
+                    // Another process may be creating this catalog right now (a read-only
+                    // connection cannot open a WAL database whose -shm file is not there yet):
+                    // take the locked path below, which waits for it.
+                }
+            }
             if upToDate {
                 pool = try DatabasePool(path: url.path, configuration: configuration)
             } else {
@@ -39,6 +48,11 @@ public final class Catalog: Sendable {
                 try lock.lock()
                 defer { lock.unlock() }
                 pool = try DatabasePool(path: url.path, configuration: configuration)
+                if try pool.read({ try Self.migrator.hasBeenSuperseded($0) }) {
+                    // inspect names the unknown migrations in its refusal.
+                    _ = try Self.inspect(url)
+                    throw StoreError(.newerCatalog, "The store catalog \(url.path) was written by a newer assets; upgrade assets or use another --store.")
+                }
                 try Self.migrator.migrate(pool)
             }
         } catch let error as DatabaseError {

@@ -45,13 +45,30 @@ extension AssetManager {
         try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
 
         let entry = try store.catalog.recordPending(
-            identity, requestID: answer.requestID, logID: answer.logID,
+            identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
             elements: answer.elements.enumerated().map { position, element in
                 CatalogEntry.Element(position: position, sourceURL: element.imageURL.absoluteString, width: element.width, height: element.height, x: element.x, y: element.y)
             },
-            placeResponse: { try store.blobs.put(answer.rawBody) }
+            placeResponse: { try store.blobs.put(redacted(answer.rawBody)) }
         )
         return try await downloadOrForget(entry, store: store)
+    }
+
+    /// The key never rests on disk, even if the API were to echo it in its answer.
+    private func redacted(_ text: String?) -> String? {
+        guard let text, let key = backend.apiKey, key.count >= 8 else { return text }
+        return text.replacingOccurrences(of: key, with: "<redacted>", options: .caseInsensitive)
+    }
+
+    private func redacted(_ body: Data) -> Data {
+        guard let key = backend.apiKey, key.count >= 8 else { return body }
+        let needle = Data(key.utf8)
+        guard body.range(of: needle) != nil else { return body }
+        var clean = body
+        while let range = clean.range(of: needle) {
+            clean.replaceSubrange(range, with: Data("<redacted>".utf8))
+        }
+        return clean
     }
 
     /// One API call (with its retries), within the batch's call limit if there is one.

@@ -118,3 +118,44 @@ import TestSupport
         #expect(try manager.store!.stats().entries == 0)
     }
 }
+
+/// An answer that echoes the key (the API should never, but a proxy might) is stored redacted.
+@Suite struct EchoedKeyTests {
+    /// Passes to the mock, then writes the key into every answer body.
+    final class EchoingTransport: Transport, Sendable {
+        let upstream: MockService
+        let key: String
+        init(_ upstream: MockService, key: String) {
+            self.upstream = upstream
+            self.key = key
+        }
+
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            var response = try await upstream.send(request)
+            let text = String(decoding: response.body, as: UTF8.self)
+                .replacingOccurrences(of: "\"log_id\":\"", with: "\"log_id\":\"\(key)-")
+            response.body = Data(text.utf8)
+            return response
+        }
+
+        func download(_ request: HTTPRequest, to destination: URL, limit: Int64) async throws -> HTTPResponse {
+            try await upstream.download(request, to: destination, limit: limit)
+        }
+    }
+
+    @Test func anEchoedKeyNeverReachesTheStore() async throws {
+        let fixture = try ManagerFixture()
+        let key = "sk-test-SECRET-1234567890"
+        let echoing = EchoingTransport(fixture.mock, key: key)
+        let manager = fixture.manager(transport: echoing, namespace: Backend.realNamespace, apiKey: key)
+        let probe = try await echoing.send(HeadExtractionAPI.extractionRequest(
+            baseURL: fixture.mock.baseURL, image: .data(try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))),
+            format: .jpeg, options: ExtractionOptions(), apiKey: key, timeout: nil))
+        #expect(String(decoding: probe.body, as: UTF8.self).contains(key), "the transport really echoes the key")
+        _ = try await manager.extract(gracePhoto)
+        manager.flush()
+        for (url, data) in allFileContents(under: fixture.store.root) {
+            #expect(data.range(of: Data(key.utf8)) == nil, "\(url.path) holds the key")
+        }
+    }
+}
