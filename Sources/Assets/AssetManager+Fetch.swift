@@ -26,31 +26,35 @@ extension AssetManager {
             }
         }
 
-        try store.catalog.increment([.misses: 1])
-        let answer: ExtractionAnswer
-        let retries = Atomic<Int64>(0)
-        do {
-            answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
-        } catch {
+        // A call's permit (within a batch) is held until its answer is committed, so that a
+        // crash can lose at most `jobs` answers that were paid for.
+        let entry = try await withCallPermit { () async throws -> CatalogEntry in
+            try store.catalog.increment([.misses: 1])
+            let answer: ExtractionAnswer
+            let retries = Atomic<Int64>(0)
+            do throws(APIError) {
+                answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
+            } catch {
+                let retried = retries.load(ordering: .relaxed)
+                tally.call(retries: retried)
+                try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
+                if error.errorClass == .content {
+                    try store.catalog.recordFailure(identity, code: error.code, message: error.message, requestID: error.requestID, logID: nil)
+                }
+                throw error
+            }
             let retried = retries.load(ordering: .relaxed)
             tally.call(retries: retried)
             try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
-            if error.errorClass == .content {
-                try store.catalog.recordFailure(identity, code: error.code, message: error.message, requestID: error.requestID, logID: nil)
-            }
-            throw error
-        }
-        let retried = retries.load(ordering: .relaxed)
-        tally.call(retries: retried)
-        try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
 
-        let entry = try store.catalog.recordPending(
-            identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
-            elements: answer.elements.enumerated().map { position, element in
-                CatalogEntry.Element(position: position, sourceURL: element.imageURL.absoluteString, width: element.width, height: element.height, x: element.x, y: element.y)
-            },
-            placeResponse: { try store.blobs.put(redacted(answer.rawBody)) }
-        )
+            return try store.catalog.recordPending(
+                identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
+                elements: answer.elements.enumerated().map { position, element in
+                    CatalogEntry.Element(position: position, sourceURL: element.imageURL.absoluteString, width: element.width, height: element.height, x: element.x, y: element.y)
+                },
+                placeResponse: { try store.blobs.put(redacted(answer.rawBody)) }
+            )
+        }
         return try await downloadOrForget(entry, store: store)
     }
 
@@ -71,20 +75,15 @@ extension AssetManager {
         return clean
     }
 
-    /// One API call (with its retries), within the batch's call limit if there is one.
+    /// One API call, with its retries.
     private func call(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws(APIError) -> ExtractionAnswer {
-        let client = client
-        let extract = { () async throws(APIError) -> ExtractionAnswer in
-            try await client.extract(.data(bytes), probe: probe, options: options) { _ in onRetry() }
-        }
-        guard let limiter = CallLimiter.current else { return try await extract() }
-        do {
-            return try await limiter.withPermit { try await extract() }
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The API call failed: \(error).")
-        }
+        try await client.extract(.data(bytes), probe: probe, options: options) { _ in onRetry() }
+    }
+
+    /// Runs `body` within the batch's call limit, if there is one.
+    private func withCallPermit<T>(_ body: () async throws -> T) async throws -> T {
+        guard let limiter = CallLimiter.current else { return try await body() }
+        return try await limiter.withPermit(body)
     }
 
     /// Downloads a pending entry's results. A pending answer is kept only while its downloads
@@ -159,7 +158,7 @@ extension AssetManager {
         let retries = Atomic<Int64>(0)
         let answer: ExtractionAnswer
         do {
-            answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
+            answer = try await withCallPermit { try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) } }
             tally.call(retries: retries.load(ordering: .relaxed))
         } catch {
             tally.call(retries: retries.load(ordering: .relaxed))

@@ -342,33 +342,40 @@ class Handler(BaseHTTPRequestHandler):
         if busy:
             self.answer(429, envelope(429, "EXCEEDING_LIMITS", "Too many requests in flight."))
             return
+        # The request stops counting as in flight once its answer is ready, before it is
+        # written: a client that got its answer may send the next request at once.
         try:
-            if state.latency_ms > 0:
-                time.sleep(state.latency_ms / 1000.0)
-            if not self.check_key():
-                return
-            parts = parse_multipart(self.headers.get("Content-Type", ""), body) or []
-            fields = {p["name"]: p for p in parts}
-            image = fields.get("image")
-            if image is None or image["filename"] is None:
-                self.answer(400, envelope(400, "MISSING_PARAMETERS", "Missing parameters: image."))
-                return
-            if sniff(image["data"]) is None:
-                self.answer(415, envelope(415, "UNSUPPORTED_FILE_TYPES", "Unsupported file type."))
-                return
-            form = fields.get("return_form")
-            mask = form is not None and form["data"] == b"mask"
-            name = hashlib.sha256(image["data"]).hexdigest()[:32] + ("-mask" if mask else "")
-            _, width, height, x, y = result_geometry(name)
-            results_base = self.state.results_base or (self.base_url() + "/results")
-            element = {"image_url": "%s/%s.png" % (results_base, name),
-                       "width": width, "height": height, "x": x, "y": y}
-            with state.lock:
-                state.billed_calls += 1
-            self.answer(200, envelope(200, data={"elements": [element]}))
+            answer = self.extraction_answer(body)
         finally:
             with state.lock:
                 state.in_flight -= 1
+        if answer is not None:
+            self.answer(*answer)
+
+    def extraction_answer(self, body):
+        """The (status, body) for an extraction request, or None when an answer was already sent."""
+        state = self.state
+        if state.latency_ms > 0:
+            time.sleep(state.latency_ms / 1000.0)
+        if not self.check_key():
+            return None
+        parts = parse_multipart(self.headers.get("Content-Type", ""), body) or []
+        fields = {p["name"]: p for p in parts}
+        image = fields.get("image")
+        if image is None or image["filename"] is None:
+            return (400, envelope(400, "MISSING_PARAMETERS", "Missing parameters: image."))
+        if sniff(image["data"]) is None:
+            return (415, envelope(415, "UNSUPPORTED_FILE_TYPES", "Unsupported file type."))
+        form = fields.get("return_form")
+        mask = form is not None and form["data"] == b"mask"
+        name = hashlib.sha256(image["data"]).hexdigest()[:32] + ("-mask" if mask else "")
+        _, width, height, x, y = result_geometry(name)
+        results_base = self.state.results_base or (self.base_url() + "/results")
+        element = {"image_url": "%s/%s.png" % (results_base, name),
+                   "width": width, "height": height, "x": x, "y": y}
+        with state.lock:
+            state.billed_calls += 1
+        return (200, envelope(200, data={"elements": [element]}))
 
 
 def main():
