@@ -80,7 +80,7 @@ extension Catalog {
     public func allEntries() throws -> [CatalogEntry] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM extractions ORDER BY last_used_at DESC, id DESC")
-            let elements = try Self.fetchElements(db, extractionID: nil)
+            let elements = try Self.fetchAllElements(db)
             return rows.map { Self.entry(from: $0, elements: elements[$0["id"]] ?? []) }
         }
     }
@@ -125,35 +125,27 @@ extension Catalog {
             """)
         let rows = try Row.fetchAll(statement, arguments: [actionKey.bytes])
         guard let first = rows.first else { return nil }
-        let elements = rows.compactMap { row -> CatalogEntry.Element? in
-            guard let position: Int = row["position"] else { return nil }
-            let blob: Data? = row["blob_key"]
-            return CatalogEntry.Element(
-                position: position, blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
-                width: row["width"], height: row["height"], x: row["x"], y: row["y"]
-            )
-        }
+        // An extraction without elements (a negative one) comes back as one row of NULLs.
+        let elements = rows.compactMap { row in (row["position"] as Int?).map { _ in element(from: row) } }
         return entry(from: first, elements: elements)
     }
 
-    /// Elements grouped by extraction id, in position order.
-    static func fetchElements(_ db: Database, extractionID: Int64?) throws -> [Int64: [CatalogEntry.Element]] {
-        let rows = if let extractionID {
-            try Row.fetchAll(db, sql: "SELECT * FROM elements WHERE extraction_id = ? ORDER BY position", arguments: [extractionID])
-        } else {
-            try Row.fetchAll(db, sql: "SELECT * FROM elements ORDER BY extraction_id, position")
-        }
+    /// Every element, grouped by extraction id, in position order.
+    static func fetchAllElements(_ db: Database) throws -> [Int64: [CatalogEntry.Element]] {
         var grouped: [Int64: [CatalogEntry.Element]] = [:]
-        for row in rows {
-            let blob: Data? = row["blob_key"]
-            grouped[row["extraction_id"], default: []].append(
-                CatalogEntry.Element(
-                    position: row["position"], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
-                    width: row["width"], height: row["height"], x: row["x"], y: row["y"]
-                )
-            )
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM elements ORDER BY extraction_id, position") {
+            grouped[row["extraction_id"], default: []].append(element(from: row))
         }
         return grouped
+    }
+
+    /// An element from a row holding the `elements` columns.
+    static func element(from row: Row) -> CatalogEntry.Element {
+        let blob: Data? = row["blob_key"]
+        return CatalogEntry.Element(
+            position: row["position"], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
+            width: row["width"], height: row["height"], x: row["x"], y: row["y"]
+        )
     }
 
     static func entry(from row: Row, elements: [CatalogEntry.Element]) -> CatalogEntry {
