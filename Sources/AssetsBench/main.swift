@@ -56,18 +56,23 @@ case "library-hit":
     let source = ImageSource.data(photo, name: "bench.png")
     let first = try await manager.extract(source)
     precondition(first.cache == .miss)
-    var hits: [Double] = []
-    var hashes: [Double] = []
-    for _ in 0..<runs {
-        // Interleaved, so that both see the same machine.
-        hashes.append(milliseconds { _ = ContentHash.of(photo) })
-        let clock = ContinuousClock()
-        let start = clock.now
-        let hit = try await manager.extract(source)
-        let elapsed = clock.now - start
-        precondition(hit.cache == .hit)
-        hits.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-    }
+    // Both are timed from one task on the concurrency pool, where a server's handlers run, so
+    // that neither includes a hop from the main thread to the pool and back.
+    let (hits, hashes) = try await Task.detached { () async throws -> ([Double], [Double]) in
+        var hits: [Double] = []
+        var hashes: [Double] = []
+        for _ in 0..<runs {
+            // Interleaved, so that both see the same machine.
+            hashes.append(milliseconds { _ = ContentHash.of(photo) })
+            let clock = ContinuousClock()
+            let start = clock.now
+            let hit = try await manager.extract(source)
+            let elapsed = clock.now - start
+            precondition(hit.cache == .hit)
+            hits.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        return (hits, hashes)
+    }.value
     manager.flush()
     emit(["name": "library-hit", "bytes": photo.count, "hit_ms": hits, "sha256_ms": hashes])
 

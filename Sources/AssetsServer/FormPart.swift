@@ -12,30 +12,9 @@ struct FormPart: Sendable {
     ///
     /// - Throws: when the body is not well-formed multipart, or ends before its closing boundary.
     static func parse(_ body: ByteBuffer, boundary: String) throws -> [FormPart] {
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [FormPart] = []
-        var name: String?
-        var filename: String?
-        // The parser hands a part over in many small pieces (it stops at every CR): gather them
-        // in one buffer sized for the whole body, and copy once per part.
-        var content = ByteBuffer()
-        content.reserveCapacity(body.readableBytes)
-        parser.onHeader = { header, value in
-            guard header.lowercased() == "content-disposition" else { return }
-            let parameters = Self.parameters(value)
-            name = parameters["name"]
-            filename = parameters["filename"]
-        }
-        parser.onBody = { chunk in
-            content.writeBuffer(&chunk)
-        }
-        parser.onPartComplete = {
-            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content)))
-            (name, filename) = (nil, nil)
-            content.clear()
-        }
-        try parser.execute(body)
-        return parts
+        let reader = FormReader(boundary: boundary, expectedLength: body.readableBytes)
+        try reader.feed(body)
+        return try reader.finish()
     }
 
     /// `form-data; name="image"; filename="a.png"` as `["name": "image", "filename": "a.png"]`.
@@ -44,10 +23,72 @@ struct FormPart: Sendable {
         for item in value.split(separator: ";").dropFirst() {
             let pair = item.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            var text = pair[1].trimmingCharacters(in: .whitespaces)
-            if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = String(text.dropFirst().dropLast()) }
-            result[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = text
+            var text = trimmed(pair[1])
+            if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = text.dropFirst().dropLast() }
+            result[trimmed(pair[0]).lowercased()] = String(text)
         }
         return result
+    }
+
+    /// `text` without the spaces and tabs around it.
+    private static func trimmed(_ text: Substring) -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return text[first...last]
+    }
+}
+
+/// Feeds a body to MultipartKit's parser as it arrives, and gathers the parts.
+///
+/// The parser hands a part over in many small pieces (it stops at every CR); they are appended
+/// to one buffer, sized for the whole body up front, and copied out once per part.
+final class FormReader {
+    private let parser: MultipartParser
+    private var parts: [FormPart] = []
+    private var name: String?
+    private var filename: String?
+    private var content: ByteBuffer
+    /// Whether the last thing parsed ended a part.
+    private var complete = false
+
+    /// - Parameter expectedLength: the body's length, if known, to size the part buffer once.
+    init(boundary: String, expectedLength: Int?) {
+        parser = MultipartParser(boundary: boundary)
+        content = ByteBuffer()
+        content.reserveCapacity(expectedLength ?? 0)
+        parser.onHeader = { [unowned self] header, value in
+            complete = false
+            guard header.lowercased() == "content-disposition" else { return }
+            let parameters = FormPart.parameters(value)
+            name = parameters["name"]
+            filename = parameters["filename"]
+        }
+        parser.onBody = { [unowned self] chunk in
+            complete = false
+            content.writeBuffer(&chunk)
+        }
+        parser.onPartComplete = { [unowned self] in
+            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content)))
+            (name, filename) = (nil, nil)
+            content.clear()
+            complete = true
+        }
+    }
+
+    /// Parses the next piece of the body.
+    func feed(_ chunk: ByteBuffer) throws {
+        try parser.execute(chunk)
+    }
+
+    /// The parts, once the whole body was fed.
+    ///
+    /// - Throws: when the body ended within a part.
+    func finish() throws -> [FormPart] {
+        guard complete, !parts.isEmpty else { throw MultipartError.truncated }
+        return parts
+    }
+
+    enum MultipartError: Error {
+        case truncated
     }
 }

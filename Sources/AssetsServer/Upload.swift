@@ -10,7 +10,7 @@ struct Upload: Sendable {
     var filename: String
     var returnForm: ReturnForm?
 
-    /// Reads and parses the body, or returns the API's answer to a body it would refuse.
+    /// Reads and parses the body as it arrives, or returns the API's answer to a body it would refuse.
     ///
     /// A body whose `Content-Length` is over `limit` is refused before a byte of it is read;
     /// one without a length is refused as soon as it passes `limit`.
@@ -26,22 +26,25 @@ struct Upload: Sendable {
         guard let boundary = boundary(in: request.headers[.contentType]) else {
             return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The body must be multipart/form-data with an image field."))
         }
-        var body = ByteBuffer()
-        if let length { body.reserveCapacity(length) }
+        // The parser reads each piece as it arrives, so the body is never gathered whole.
+        let reader = FormReader(boundary: boundary, expectedLength: length)
+        var received = 0
         for try await chunk in request.body {
-            guard body.readableBytes + chunk.readableBytes <= limit else { return .failure(tooLarge) }
-            body.writeImmutableBuffer(chunk)
+            received += chunk.readableBytes
+            guard received <= limit else { return .failure(tooLarge) }
+            do {
+                try reader.feed(chunk)
+            } catch {
+                return .failure(malformed)
+            }
         }
-        return parse(body, boundary: boundary)
+        guard let parts = try? reader.finish() else { return .failure(malformed) }
+        return upload(from: parts)
     }
 
-    static func parse(_ body: ByteBuffer, boundary: String) -> Result<Upload, EnvelopeFailure> {
-        let parts: [FormPart]
-        do {
-            parts = try FormPart.parse(body, boundary: boundary)
-        } catch {
-            return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The multipart body is malformed; send the image as multipart/form-data."))
-        }
+    private static let malformed = EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The multipart body is malformed; send the image as multipart/form-data.")
+
+    private static func upload(from parts: [FormPart]) -> Result<Upload, EnvelopeFailure> {
         guard let image = parts.first(where: { $0.name == HeadExtractionAPI.imageField }) else {
             return .failure(EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The image field is required."))
         }
