@@ -107,7 +107,11 @@ let package = Package(
         // Measurements for scripts/bench (built in release there).
         .executableTarget(
             name: "AssetsBench",
-            dependencies: ["Assets", "AssetStore", "HeadExtraction", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Assets", "AssetStore", "AssetsServer", "HeadExtraction",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]
         ),
 
         // Test helper: a second process writing the same store.

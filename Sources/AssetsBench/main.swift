@@ -1,8 +1,10 @@
 import Assets
+import AssetsServer
 import AssetStore
 import Foundation
 import GRDB
 import HeadExtraction
+import MultipartKit
 
 // In-process measurements for scripts/bench. Each prints one JSON object on stdout:
 // {"name": …, "samples_ms": [...], …}. The script computes medians, spreads and ratios, and
@@ -11,6 +13,7 @@ import HeadExtraction
 //   AssetsBench sha256-file FILE RUNS
 //   AssetsBench library-hit FOLDER RUNS        (a 3 MB photo: hit vs SHA-256 of the bytes)
 //   AssetsBench catalog FOLDER ENTRIES LOOKUPS (lookup time and bytes per entry)
+//   AssetsBench serve-parts BODY BOUNDARY FOLDER RUNS (the CPU of a serve hit's parts, for P6)
 
 func milliseconds(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
@@ -121,7 +124,45 @@ case "catalog":
     }
     emit(["name": "catalog", "entries": entries, "fill_ms": fill, "file_bytes": size, "empty_bytes": emptySize, "lookup_ms": samples])
 
+case "serve-parts":
+    // What `assets serve` spends on one cache hit, part by part, in one thread: reading the
+    // multipart body with MultipartKit (in the 64 KiB pieces a connection delivers), hashing
+    // the image, and the library hit (hash, lookup, answer). The rest of a request's CPU is
+    // HTTP, the event loops and the kernel.
+    let body = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    let boundary = arguments[2]
+    let folder = URL(fileURLWithPath: arguments[3])
+    let runs = Int(arguments[4]) ?? 400
+    @Sendable func readForm() throws -> Data {
+        let reader = FormReader(boundary: boundary, expectedLength: body.readableBytes)
+        var rest = body
+        while rest.readableBytes > 0, let piece = rest.readSlice(length: min(65536, rest.readableBytes)) {
+            try reader.feed(piece)
+        }
+        return try reader.finish()[0].body
+    }
+    let image = try readForm()
+    let store = try Store(at: folder.appendingPathComponent("store"))
+    let manager = AssetManager(store: store, backend: try BackendRegistry.standard.make("mock", configuration: BackendConfiguration()))
+    _ = try await manager.extract(.data(image, name: "bench.png"))
+    let (parse, hash, hit) = try await Task.detached { () async throws -> ([Double], [Double], [Double]) in
+        var parse: [Double] = [], hash: [Double] = [], hit: [Double] = []
+        for _ in 0..<runs {
+            parse.append(try milliseconds { _ = try readForm() })
+            hash.append(milliseconds { _ = ContentHash.of(image) })
+            let clock = ContinuousClock()
+            let start = clock.now
+            let extraction = try await manager.extract(.data(image, name: "bench.png"))
+            let elapsed = clock.now - start
+            precondition(extraction.cache == .hit)
+            hit.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        return (parse, hash, hit)
+    }.value
+    manager.flush()
+    emit(["name": "serve-parts", "body_bytes": body.readableBytes, "parse_ms": parse, "sha256_ms": hash, "hit_ms": hit])
+
 default:
-    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS\n".utf8))
+    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS | serve-parts BODY BOUNDARY FOLDER RUNS\n".utf8))
     exit(64)
 }

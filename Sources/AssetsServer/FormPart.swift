@@ -3,10 +3,10 @@ import MultipartKit
 import NIOCore
 
 /// One part of a `multipart/form-data` body, as MultipartKit's parser reports it.
-struct FormPart: Sendable {
-    var name: String?
-    var filename: String?
-    var body: Data
+package struct FormPart: Sendable {
+    package var name: String?
+    package var filename: String?
+    package var body: Data
 
     /// Splits `body` into its parts.
     ///
@@ -41,8 +41,8 @@ struct FormPart: Sendable {
 /// Feeds a body to MultipartKit's parser as it arrives, and gathers the parts.
 ///
 /// The parser hands a part over in many small pieces (it stops at every CR); they are appended
-/// to one buffer, sized for the whole body up front, and copied out once per part.
-final class FormReader {
+/// to one buffer, sized for the whole body up front, which the part's `Data` then shares.
+package final class FormReader {
     private let parser: MultipartParser
     private var parts: [FormPart] = []
     private var name: String?
@@ -52,7 +52,7 @@ final class FormReader {
     private var complete = false
 
     /// - Parameter expectedLength: the body's length, if known, to size the part buffer once.
-    init(boundary: String, expectedLength: Int?) {
+    package init(boundary: String, expectedLength: Int?) {
         parser = MultipartParser(boundary: boundary)
         content = ByteBuffer()
         content.reserveCapacity(expectedLength ?? 0)
@@ -68,7 +68,8 @@ final class FormReader {
             content.writeBuffer(&chunk)
         }
         parser.onPartComplete = { [unowned self] in
-            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content)))
+            // The part's Data shares the buffer's memory; the next part gets a buffer of its own.
+            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content, byteTransferStrategy: .noCopy)))
             (name, filename) = (nil, nil)
             content.clear()
             complete = true
@@ -76,14 +77,14 @@ final class FormReader {
     }
 
     /// Parses the next piece of the body.
-    func feed(_ chunk: ByteBuffer) throws {
+    package func feed(_ chunk: ByteBuffer) throws {
         try parser.execute(chunk)
     }
 
     /// The parts, once the whole body was fed.
     ///
     /// - Throws: when the body ended within a part.
-    func finish() throws -> [FormPart] {
+    package func finish() throws -> [FormPart] {
         guard complete, !parts.isEmpty else { throw MultipartError.truncated }
         return parts
     }
