@@ -6,6 +6,8 @@ import NIOCore
 package struct FormPart: Sendable {
     package var name: String?
     package var filename: String?
+    /// The part's own `Content-Type`, if it gave one.
+    package var contentType: String?
     package var body: Data
 
     /// Splits `body` into its parts.
@@ -47,6 +49,7 @@ package final class FormReader {
     private var parts: [FormPart] = []
     private var name: String?
     private var filename: String?
+    private var contentType: String?
     private var content: ByteBuffer
     /// Whether the last thing parsed ended a part.
     private var complete = false
@@ -58,10 +61,16 @@ package final class FormReader {
         content.reserveCapacity(expectedLength ?? 0)
         parser.onHeader = { [unowned self] header, value in
             complete = false
-            guard header.lowercased() == "content-disposition" else { return }
-            let parameters = FormPart.parameters(value)
-            name = parameters["name"]
-            filename = parameters["filename"]
+            switch header.lowercased() {
+            case "content-disposition":
+                let parameters = FormPart.parameters(value)
+                name = parameters["name"]
+                filename = parameters["filename"]
+            case "content-type":
+                contentType = value
+            default:
+                break
+            }
         }
         parser.onBody = { [unowned self] chunk in
             complete = false
@@ -69,8 +78,8 @@ package final class FormReader {
         }
         parser.onPartComplete = { [unowned self] in
             // The part's Data shares the buffer's memory; the next part gets a buffer of its own.
-            parts.append(FormPart(name: name, filename: filename, body: Data(buffer: content, byteTransferStrategy: .noCopy)))
-            (name, filename) = (nil, nil)
+            parts.append(FormPart(name: name, filename: filename, contentType: contentType, body: Data(buffer: content, byteTransferStrategy: .noCopy)))
+            (name, filename, contentType) = (nil, nil, nil)
             content.clear()
             complete = true
         }

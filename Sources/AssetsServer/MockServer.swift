@@ -96,7 +96,7 @@ public final class MockServer: Sendable {
         let upstream = AssetTransport.HTTPRequest(
             method: request.method.rawValue, url: url,
             headers: request.headers.map { AssetTransport.HTTPHeader($0.name.rawName, $0.value) },
-            body: body.readableBytes == 0 ? .empty : .bytes(Data(buffer: body))
+            body: Self.body(body, contentType: request.headers[.contentType])
         )
         let answer: AssetTransport.HTTPResponse
         do {
@@ -110,6 +110,20 @@ public final class MockServer: Sendable {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }
         return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// A form as the parts MultipartKit reads from it, as a client would have sent them; any
+    /// other body (not a form, or a broken one) as its bytes, which the mock refuses as the API would.
+    static func body(_ body: ByteBuffer, contentType: String?) -> AssetTransport.HTTPRequest.Body {
+        guard body.readableBytes > 0 else { return .empty }
+        guard let boundary = Upload.boundary(in: contentType), let parts = try? FormPart.parse(body, boundary: boundary) else {
+            return .bytes(Data(buffer: body))
+        }
+        return .multipart(parts.map { part in
+            let name = part.name ?? ""
+            guard let filename = part.filename else { return MultipartPart.text(name, String(decoding: part.body, as: UTF8.self)) }
+            return MultipartPart(name: name, content: .data(part.body, filename: filename, contentType: part.contentType ?? "application/octet-stream"))
+        })
     }
 
     private func requireService() throws -> MockService {

@@ -69,6 +69,29 @@ import Testing
         #expect(mock.counters.value.downloads == 1)
     }
 
+    @Test func formsAreReadWithTheirFieldsAndBrokenOnesRefused() async throws {
+        let image = try Form.fixture("grace_hopper.jpg")
+        let whole = Form.body(image: image)
+        let cut = whole.getSlice(at: 0, length: whole.readableBytes - 20)!
+        let json: HTTPFields = [.contentType: "application/json"]
+        let path = "/api/cutout/portrait/avatar-extraction"
+        let (mask, broken, notForm) = try await test { client in
+            (
+                try await client.execute(uri: path, method: .post, headers: Form.headers, body: Form.body(image: image, fields: [("return_form", "mask")])),
+                try await client.execute(uri: path, method: .post, headers: Form.headers, body: cut),
+                try await client.execute(uri: path, method: .post, headers: json, body: ByteBuffer(string: "{}"))
+            )
+        }
+        #expect(mask.status == .ok)
+        let url = try #require(try WireEnvelope(mask.body).data?.elements.first?.image_url)
+        #expect(url.hasSuffix("-mask.png"))
+        for response in [broken, notForm] {
+            #expect(response.status == .badRequest)
+            #expect(try WireEnvelope(response.body).error_detail.code == "MISSING_PARAMETERS")
+        }
+        #expect(mock.counters.value.extractionCalls == 3)
+    }
+
     @Test func unknownPathsGetTheAPIs404Envelope() async throws {
         let response = try await test { client in try await client.execute(uri: "/api/nothing/here", method: .get) }
         #expect(response.status == .notFound)

@@ -9,13 +9,9 @@ extension MockService {
         switch request.body {
         case .multipart(let given):
             parts = given
-        case .bytes(let body):
-            // Raw uploads, as an HTTP server receives them.
-            guard let parsed = try? MultipartBody.parse(body, contentType: request.headers[name: "Content-Type"] ?? "") else {
-                return failure("MISSING_PARAMETERS", "The body must be multipart/form-data with an image field.")
-            }
-            parts = parsed
-        case .empty, .file:
+        case .bytes, .file:
+            return failure("MISSING_PARAMETERS", "The body must be multipart/form-data with an image field.")
+        case .empty:
             parts = []
         }
         guard let imagePart = parts.first(where: { $0.name == HeadExtractionAPI.imageField }) else {
