@@ -143,7 +143,7 @@ let package = Package(
             dependencies: ["AssetStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
-        .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction"]),
+        .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport"]),
         .testTarget(

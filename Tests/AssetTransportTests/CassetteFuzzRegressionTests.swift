@@ -17,8 +17,8 @@ import Testing
 
     @Test(arguments: inputs)
     func loadAndReplay(name: String) async throws {
-        let work = try TemporaryFolder()
-        let file = work.file("c.json")
+        let work = TemporaryDirectory()
+        let file = work.path("c.json")
         try FileManager.default.copyItem(at: Self.folder.appendingPathComponent(name), to: file)
         try FileManager.default.createSymbolicLink(
             at: Cassette.blobsFolder(for: file), withDestinationURL: Repository.fixture("cassettes/portraits.json.blobs"))
@@ -37,7 +37,7 @@ import Testing
             do {
                 switch interaction.kind {
                 case .send: _ = try await replay.send(request)
-                case .download: _ = try await replay.download(request, to: work.file("download.out"), limit: 1 << 20)
+                case .download: _ = try await replay.download(request, to: work.path("download.out"), limit: 1 << 20)
                 }
             } catch {
                 expectTyped(error)

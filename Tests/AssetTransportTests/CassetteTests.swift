@@ -5,12 +5,12 @@ import Testing
 
 @Suite("Cassettes: record against the loopback server, replay offline")
 struct CassetteTests {
-    let folder: TemporaryFolder
+    let folder: TemporaryDirectory
     let cassette: URL
 
     init() throws {
-        folder = try TemporaryFolder()
-        cassette = folder.file("api.cassette.json")
+        folder = TemporaryDirectory()
+        cassette = folder.path("api.cassette.json")
     }
 
     private struct Extraction: Decodable {
@@ -37,7 +37,7 @@ struct CassetteTests {
             let answer = try await recorder.send(extractionRequest(base: server.baseURL, image: .fixture(Fixtures.jpeg), mask: mask))
             #expect(answer.status == 200)
             responses.append(answer)
-            let file = folder.file("recorded-\(mask).png")
+            let file = folder.path("recorded-\(mask).png")
             let download = try await recorder.download(HTTPRequest(url: try resultURL(answer)), to: file, limit: 1 << 20)
             #expect(download.status == 200)
             files.append(try Data(contentsOf: file))
@@ -63,7 +63,7 @@ struct CassetteTests {
             // No key, another host and port, the image from memory: none of it counts.
             let answer = try await replay.send(extractionRequest(base: offline, image: .data(try Data(contentsOf: Fixtures.jpeg), filename: "x.jpg", contentType: "image/jpeg"), mask: mask, key: nil))
             replayed.append(answer)
-            let file = folder.file("replayed-\(mask).png")
+            let file = folder.path("replayed-\(mask).png")
             _ = try await replay.download(HTTPRequest(url: try resultURL(answer)), to: file, limit: 1 << 20)
             files.append(try Data(contentsOf: file))
         }

@@ -6,12 +6,12 @@ import Testing
 @Suite("CurlTransport against the loopback server")
 struct CurlTransportTests {
     let server: LoopbackServer
-    let folder: TemporaryFolder
+    let folder: TemporaryDirectory
     let transport = CurlTransport()
 
     init() async throws {
         server = try await LoopbackServer.start()
-        folder = try TemporaryFolder()
+        folder = TemporaryDirectory()
     }
 
     @Test func multipartUploadArrivesByteForByte() async throws {
@@ -50,7 +50,7 @@ struct CurlTransportTests {
     }
 
     @Test func downloadMatchesBySHA256() async throws {
-        let destination = folder.file("bytes.bin")
+        let destination = folder.path("bytes.bin")
         let response = try await transport.download(HTTPRequest(url: server.url("/bytes/300000")), to: destination, limit: 1 << 20)
         #expect(response.status == 200)
         #expect(response.body.isEmpty)
@@ -60,20 +60,20 @@ struct CurlTransportTests {
     }
 
     @Test func downloadReplacesAnExistingFile() async throws {
-        let destination = folder.file("old.bin")
+        let destination = folder.path("old.bin")
         try Data(repeating: 1, count: 10_000).write(to: destination)
         _ = try await transport.download(HTTPRequest(url: server.url("/bytes/10")), to: destination, limit: 100)
         #expect(try Data(contentsOf: destination) == deterministicBytes(10))
     }
 
     @Test func emptyDownloadCreatesAnEmptyFile() async throws {
-        let destination = folder.file("empty.bin")
+        let destination = folder.path("empty.bin")
         _ = try await transport.download(HTTPRequest(url: server.url("/bytes/0")), to: destination, limit: 100)
         #expect(try Data(contentsOf: destination).isEmpty)
     }
 
     @Test func errorStatusDownloadReturnsTheBodyAndWritesNothing() async throws {
-        let destination = folder.file("missing.bin")
+        let destination = folder.path("missing.bin")
         let response = try await transport.download(HTTPRequest(url: server.url("/status/404")), to: destination, limit: 1 << 20)
         #expect(response.status == 404)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"status": 404}"#)
@@ -81,14 +81,14 @@ struct CurlTransportTests {
     }
 
     @Test func errorStatusDownloadKeepsAt64KiBOfTheBody() async throws {
-        let response = try await transport.download(HTTPRequest(url: server.url("/status/500?size=200000")), to: folder.file("x"), limit: 1 << 20)
+        let response = try await transport.download(HTTPRequest(url: server.url("/status/500?size=200000")), to: folder.path("x"), limit: 1 << 20)
         #expect(response.status == 500)
         #expect(response.body == deterministicBytes(64 * 1024))
         #expect(try folder.contents().isEmpty)
     }
 
     @Test func followsARedirectToTheFinalBody() async throws {
-        let destination = folder.file("redirected.bin")
+        let destination = folder.path("redirected.bin")
         let response = try await transport.download(HTTPRequest(url: server.url("/redirect?to=/bytes/1234")), to: destination, limit: 1 << 20)
         #expect(response.status == 200)
         #expect(response.headers[name: "Location"] == nil)
@@ -103,7 +103,7 @@ struct CurlTransportTests {
     }
 
     @Test func redirectToAFileURLIsRefused() async throws {
-        let destination = folder.file("passwd")
+        let destination = folder.path("passwd")
         let error = await transportError {
             _ = try await transport.download(HTTPRequest(url: server.url("/redirect?to=file:///etc/passwd")), to: destination, limit: 1 << 20)
         }
@@ -145,7 +145,7 @@ struct CurlTransportTests {
 
     @Test func bodyOverItsDeclaredLimitLeavesNoFile() async throws {
         let error = await transportError {
-            _ = try await transport.download(HTTPRequest(url: server.url("/bytes/100000")), to: folder.file("big.bin"), limit: 1000)
+            _ = try await transport.download(HTTPRequest(url: server.url("/bytes/100000")), to: folder.path("big.bin"), limit: 1000)
         }
         #expect(error?.code == .tooLarge)
         #expect(try folder.contents().isEmpty)
@@ -153,18 +153,18 @@ struct CurlTransportTests {
 
     @Test func chunkedBodyOverItsLimitIsCountedAndLeavesNoFile() async throws {
         let error = await transportError {
-            _ = try await transport.download(HTTPRequest(url: server.url("/chunked/100000")), to: folder.file("big.bin"), limit: 50_000)
+            _ = try await transport.download(HTTPRequest(url: server.url("/chunked/100000")), to: folder.path("big.bin"), limit: 50_000)
         }
         #expect(error?.code == .tooLarge)
         #expect(try folder.contents().isEmpty)
-        let fits = folder.file("fits.bin")
+        let fits = folder.path("fits.bin")
         _ = try await transport.download(HTTPRequest(url: server.url("/chunked/50000")), to: fits, limit: 50_000)
         #expect(try Data(contentsOf: fits) == deterministicBytes(50_000))
     }
 
     @Test func truncatedBodyIsDetected() async throws {
         let error = await transportError {
-            _ = try await transport.download(HTTPRequest(url: server.url("/truncated/10000")), to: folder.file("short.bin"), limit: 1 << 20)
+            _ = try await transport.download(HTTPRequest(url: server.url("/truncated/10000")), to: folder.path("short.bin"), limit: 1 << 20)
         }
         #expect(error?.code == .truncated)
         #expect(error?.curlCode == 18)
@@ -189,7 +189,7 @@ struct CurlTransportTests {
     }
 
     @Test func cancellingTheTaskAbortsTheTransfer() async throws {
-        let destination = folder.file("slow.bin")
+        let destination = folder.path("slow.bin")
         let task = Task { try await transport.download(HTTPRequest(url: server.url("/slow/10")), to: destination, limit: 100) }
         try await Task.sleep(for: .milliseconds(300))
         task.cancel()
@@ -203,7 +203,7 @@ struct CurlTransportTests {
             for index in 1...8 {
                 group.addTask {
                     let size = index * 40_000
-                    let destination = folder.file("file-\(index).bin")
+                    let destination = folder.path("file-\(index).bin")
                     _ = try await transport.download(HTTPRequest(url: server.url("/bytes/\(size)")), to: destination, limit: 1 << 20)
                     let echo = try Echo(try await transport.send(HTTPRequest(method: "POST", url: server.url("/echo"), body: .multipart([.text("n", "\(index)")]))))
                     return (index, try SHA256Hex.ofFile(at: destination), echo.fields["n"] ?? "")

@@ -1,16 +1,17 @@
 import AssetTransport
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Record modes, repeats and secrets, without sockets")
 struct RecordModeTests {
-    let folder: TemporaryFolder
+    let folder: TemporaryDirectory
     let cassette: URL
     let base = URL(string: "https://api.test")!
 
     init() throws {
-        folder = try TemporaryFolder()
-        cassette = folder.file("modes.json")
+        folder = TemporaryDirectory()
+        cassette = folder.path("modes.json")
     }
 
     private func get(_ path: String) -> HTTPRequest {
@@ -77,11 +78,11 @@ struct RecordModeTests {
         try await seed()
         let replayer = RecordingTransport(upstream: upstream, cassette: cassette, mode: .none, secrets: [])
         #expect(text(try await replayer.send(get("/a"))) == "answer 1 for /a")
-        let miss = await transportError { _ = try await replayer.download(get("/b.png"), to: folder.file("b.png"), limit: 100) }
+        let miss = await transportError { _ = try await replayer.download(get("/b.png"), to: folder.path("b.png"), limit: 100) }
         #expect(miss?.code == .replayMiss)
         #expect(miss?.message.contains("GET /b.png") == true)
         #expect(await upstream.calls == 0)
-        #expect(!FileManager.default.fileExists(atPath: folder.file("b.png").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("b.png").path))
     }
 
     @Test func repeatedRequestsReplayInOrderThenRepeatTheLast() async throws {
@@ -95,14 +96,14 @@ struct RecordModeTests {
 
     @Test func replayedDownloadsKeepTheLimit() async throws {
         let recorder = RecordingTransport(upstream: FakeUpstream(), cassette: cassette, mode: .all, secrets: [])
-        let recordedFile = folder.file("recorded.png")
+        let recordedFile = folder.path("recorded.png")
         _ = try await recorder.download(get("/r.png"), to: recordedFile, limit: 1000)
         let replay = ReplayTransport(cassette: cassette)
-        let tooLarge = await transportError { _ = try await replay.download(get("/r.png"), to: folder.file("small.png"), limit: 10) }
+        let tooLarge = await transportError { _ = try await replay.download(get("/r.png"), to: folder.path("small.png"), limit: 10) }
         #expect(tooLarge?.code == .tooLarge)
-        #expect(!FileManager.default.fileExists(atPath: folder.file("small.png").path))
-        _ = try await replay.download(get("/r.png"), to: folder.file("fits.png"), limit: 1000)
-        #expect(try Data(contentsOf: folder.file("fits.png")) == Data(contentsOf: recordedFile))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("small.png").path))
+        _ = try await replay.download(get("/r.png"), to: folder.path("fits.png"), limit: 1000)
+        #expect(try Data(contentsOf: folder.path("fits.png")) == Data(contentsOf: recordedFile))
     }
 
     @Test func concurrentRecordingsAllLand() async throws {
@@ -123,7 +124,7 @@ struct RecordModeTests {
         let sent = await transportError { _ = try await recorder.send(get("/echo")) }
         #expect(sent?.code == .cassette)
         #expect(sent?.message.contains("secret") == true)
-        let destination = folder.file("echo.png")
+        let destination = folder.path("echo.png")
         let downloaded = await transportError { _ = try await recorder.download(get("/echo.png"), to: destination, limit: 1000) }
         #expect(downloaded?.code == .cassette)
         for error in [sent, downloaded].compactMap({ $0 }) {

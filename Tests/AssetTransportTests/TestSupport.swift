@@ -5,36 +5,6 @@ import Testing
 /// A fake API key that must never show up in an error, a cassette or a blob.
 let fakeKey = "sk-test-SECRET-1234567890"
 
-/// A folder of its own for one test, removed when released.
-final class TemporaryFolder: @unchecked Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("assets-transport-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    /// Names of everything in the folder, hidden files (partial downloads) included.
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
-    }
-
-    /// Every file below the folder, recursively, with its bytes.
-    func allFiles() throws -> [(path: String, bytes: Data)] {
-        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        var files: [(String, Data)] = []
-        for case let file as URL in walker where (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-            files.append((file.path, try Data(contentsOf: file)))
-        }
-        return files
-    }
-}
-
 enum Fixtures {
     static let folder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -16,8 +16,8 @@ struct TransportContractTests {
 
     @Test(arguments: Backend.allCases)
     func contract(_ backend: Backend) async throws {
-        let folder = try TemporaryFolder()
-        let cassette = folder.file("contract.json")
+        let folder = TemporaryDirectory()
+        let cassette = folder.path("contract.json")
         let server = try await LoopbackServer.start()
         let base = server.baseURL
         switch backend {
@@ -34,7 +34,7 @@ struct TransportContractTests {
     }
 
     /// What every transport must do; `base` is the loopback server (possibly stopped, for replay).
-    static func script(_ transport: any Transport, base: URL, folder: TemporaryFolder) async throws {
+    static func script(_ transport: any Transport, base: URL, folder: TemporaryDirectory) async throws {
         func url(_ path: String) -> URL { URL(string: base.absoluteString + path)! }
 
         // A binary body comes back whole.
@@ -55,14 +55,14 @@ struct TransportContractTests {
         #expect(String(decoding: unavailable.body, as: UTF8.self) == #"{"status": 503}"#)
 
         // A 2xx download lands in the file, and the response body is empty.
-        let file = folder.file("download-\(UUID().uuidString).bin")
+        let file = folder.path("download-\(UUID().uuidString).bin")
         let downloaded = try await transport.download(HTTPRequest(url: url("/bytes/5000")), to: file, limit: 1 << 20)
         #expect(downloaded.status == 200)
         #expect(downloaded.body.isEmpty)
         #expect(try Data(contentsOf: file) == deterministicBytes(5000))
 
         // Over its limit: a throw, and no file at all.
-        let subfolder = folder.file("limited-\(UUID().uuidString)")
+        let subfolder = folder.path("limited-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: subfolder, withIntermediateDirectories: true)
         let tooLarge = await transportError {
             _ = try await transport.download(HTTPRequest(url: url("/bytes/5000")), to: subfolder.appendingPathComponent("x.bin"), limit: 100)

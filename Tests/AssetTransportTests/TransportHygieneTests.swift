@@ -6,12 +6,12 @@ import Testing
 @Suite("Credentials and module boundaries")
 struct TransportHygieneTests {
     let server: LoopbackServer
-    let folder: TemporaryFolder
+    let folder: TemporaryDirectory
     let transport = CurlTransport()
 
     init() async throws {
         server = try await LoopbackServer.start()
-        folder = try TemporaryFolder()
+        folder = TemporaryDirectory()
     }
 
     private func keyed(_ url: URL, timeout: Duration? = nil) -> HTTPRequest {
@@ -28,7 +28,7 @@ struct TransportHygieneTests {
             (keyed(server.url("/bytes/5000")), 100),
         ]
         for (request, limit) in requests {
-            if let error = await transportError({ _ = try await transport.download(request, to: folder.file("x"), limit: limit) }) {
+            if let error = await transportError({ _ = try await transport.download(request, to: folder.path("x"), limit: limit) }) {
                 errors.append(error)
             }
         }

@@ -36,10 +36,10 @@ import TestSupport
     @Test func serveAnnouncesItsPortFirstServesAndStopsOnSIGTERM() async throws {
         let keys = folder.path("keys.txt")
         try Data("# clients\nclient-from-file\n".utf8).write(to: keys)
-        let server = try RunningProcess(assets, [
+        let server = try BackgroundProcess(assets, [
             "serve", "--port", "0", "--backend", "mock", "--client-keys-file", keys.path, "--store", folder.path("store").path,
         ])
-        let first = try server.firstLine()
+        let first = try await server.firstLine()
         let match = try #require(first.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/))
         let base = try #require(URL(string: "http://127.0.0.1:\(match.1)"))
 
@@ -52,65 +52,20 @@ import TestSupport
         #expect(answer.status == 200)
         #expect(String(decoding: answer.body, as: UTF8.self).contains("\(base.absoluteString)/blobs/"))
 
-        let (status, stderr) = try server.terminate()
+        let (status, stderr) = await server.terminate()
         #expect(status == 0)
         #expect(stderr.contains("status=200"), "the access log")
         #expect(!stderr.contains("client-from-file"), "keys never reach the log")
     }
 
     @Test func mockServerAnnouncesItsPortAndAnswersTheAPI() async throws {
-        let server = try RunningProcess(assets, ["mock-server", "--port", "0"])
-        let first = try server.firstLine()
+        let server = try BackgroundProcess(assets, ["mock-server", "--port", "0"])
+        let first = try await server.firstLine()
         let match = try #require(first.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/))
         let credits = try await CurlTransport().send(HTTPRequest(url: URL(string: "http://127.0.0.1:\(match.1)/api/common/query-credits")!))
         #expect(credits.status == 200)
         #expect(String(decoding: credits.body, as: UTF8.self).contains("cutout_avatar_extraction"))
-        let (status, _) = try server.terminate()
+        let (status, _) = await server.terminate()
         #expect(status == 0)
-    }
-}
-
-/// A child process left running, whose first stdout line can be awaited.
-final class RunningProcess: @unchecked Sendable {
-    let process = Process()
-    private let stdout = Pipe()
-    private let stderrFile: URL
-
-    init(_ executable: URL, _ arguments: [String]) throws {
-        stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(at: stderrFile)
-    }
-
-    /// The first line on stdout, within 30 seconds.
-    func firstLine() throws -> String {
-        var line = Data()
-        let deadline = Date().addingTimeInterval(30)
-        let handle = stdout.fileHandleForReading
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-            if let newline = line.firstIndex(of: 0x0A) { return String(decoding: line[..<newline], as: UTF8.self) }
-        }
-        throw TransportError(.timeout, "No line on stdout: \(String(decoding: line, as: UTF8.self))")
-    }
-
-    /// Sends SIGTERM and waits (at most 20 s) for the exit status and stderr.
-    func terminate() throws -> (Int32, String) {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        let stderr = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
-        return (process.isRunning ? -1 : process.terminationStatus, stderr)
     }
 }

@@ -2,13 +2,14 @@ import AssetTransport
 import Foundation
 import Testing
 @testable import HeadExtraction
+import TestSupport
 
 @Suite struct DownloadTests {
     let mock = MockService()
-    let folder: TemporaryFolder
+    let folder: TemporaryDirectory
 
     init() throws {
-        folder = try TemporaryFolder()
+        folder = TemporaryDirectory()
     }
 
     func client(_ transport: (any Transport)? = nil) -> HeadExtractionClient {
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func resultIsDownloadedAndVerified() async throws {
-        let destination = folder.file("head.png")
+        let destination = folder.path("head.png")
         let bytes = try await client().downloadResult(try await resultURL(), to: destination, limit: 1 << 20)
         let data = try Data(contentsOf: destination)
         #expect(bytes == Int64(data.count))
@@ -36,7 +37,7 @@ import Testing
     @Test func truncatedDownloadIsRetried() async throws {
         let url = try await resultURL()
         mock.faults.withLock { $0.downloadFaults = [.truncated] }
-        let destination = folder.file("head.png")
+        let destination = folder.path("head.png")
         let bytes = try await client().downloadResult(url, to: destination)
         #expect(bytes > 0)
         #expect(mock.counters.value.downloads == 2)
@@ -46,7 +47,7 @@ import Testing
     func expiredResultIsNotRetriedInPlace(fault: DownloadFault) async throws {
         let url = try await resultURL()
         mock.faults.withLock { $0.downloadFaults = [fault] }
-        let destination = folder.file("head.png")
+        let destination = folder.path("head.png")
         let error = try #require(await apiError { try await client().downloadResult(url, to: destination) })
         #expect(error.code == "RESULT_EXPIRED")
         #expect(error.errorClass == .transient)
@@ -57,7 +58,7 @@ import Testing
 
     @Test func oversizedResultIsRefused() async throws {
         let url = try await resultURL()
-        let destination = folder.file("head.png")
+        let destination = folder.path("head.png")
         mock.faults.withLock { $0.downloadFaults = [.oversized] }
         let error = try #require(await apiError { try await client().downloadResult(url, to: destination) })
         #expect(error.code == "DOWNLOAD_TOO_LARGE")
@@ -73,7 +74,7 @@ import Testing
             try Data("<html>not an image</html>".utf8).write(to: destination)
             return HTTPResponse(status: 200)
         })
-        let destination = folder.file("head.png")
+        let destination = folder.path("head.png")
         let error = try #require(await apiError {
             try await client(transport).downloadResult(URL(string: "https://cdn.example/r.png")!, to: destination)
         })
@@ -86,7 +87,7 @@ import Testing
         let transport = ScriptedTransport()
         for text in ["file:///etc/passwd", "ftp://example.com/r.png"] {
             let error = try #require(await apiError {
-                try await client(transport).downloadResult(URL(string: text)!, to: folder.file("x.png"))
+                try await client(transport).downloadResult(URL(string: text)!, to: folder.path("x.png"))
             })
             #expect(error.code == "RESULT_URL_REFUSED" && error.errorClass == .input)
         }
@@ -99,7 +100,7 @@ import Testing
             try png.write(to: destination)
             return HTTPResponse(status: 200)
         })
-        let bytes = try await client(transport).downloadResult(URL(string: "https://cdn.example/r.png")!, to: folder.file("k.png"))
+        let bytes = try await client(transport).downloadResult(URL(string: "https://cdn.example/r.png")!, to: folder.path("k.png"))
         #expect(bytes == Int64(png.count))
         let request = try #require(transport.requests.value.first)
         #expect(request.headers[name: "ailabapi-api-key"] == nil)
@@ -109,7 +110,7 @@ import Testing
     @Test func serverErrorsAreRetriedButOtherClientErrorsAreNot() async throws {
         let flaky = ScriptedTransport(download: { _, _, call in HTTPResponse(status: call < 3 ? 503 : 400) })
         let error = try #require(await apiError {
-            try await client(flaky).downloadResult(URL(string: "https://cdn.example/r.png")!, to: folder.file("f.png"))
+            try await client(flaky).downloadResult(URL(string: "https://cdn.example/r.png")!, to: folder.path("f.png"))
         })
         #expect(error.code == "RESULT_DOWNLOAD_FAILED" && error.httpStatus == 400)
         #expect(flaky.callCount == 3)

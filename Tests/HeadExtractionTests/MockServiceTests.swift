@@ -2,6 +2,7 @@ import AssetTransport
 import Foundation
 import Testing
 @testable import HeadExtraction
+import TestSupport
 
 @Suite struct MockServiceTests {
     let mock = MockService()
@@ -98,10 +99,10 @@ import Testing
 
     @Test func maskIsOneChannelAndCutoutFour() async throws {
         let image = ImageBytes.png(width: 500, height: 400)
-        let folder = try TemporaryFolder()
+        let folder = TemporaryDirectory()
         for (form, channels) in [(nil, 4), ("mask", 1)] as [(String?, Int)] {
             let element = try #require(try await post(image, returnForm: form).1.resultElements().first)
-            let destination = folder.file("\(channels).png")
+            let destination = folder.path("\(channels).png")
             let response = try await mock.download(HTTPRequest(url: element.imageURL), to: destination, limit: 1 << 24)
             #expect(response.status == 200)
             let info = try PNGCodec.decodeInfo(try Data(contentsOf: destination))
@@ -121,8 +122,8 @@ import Testing
 
     @Test func downloadFaults() async throws {
         let element = try #require(try await post(ImageBytes.png(width: 300, height: 300)).1.resultElements().first)
-        let folder = try TemporaryFolder()
-        let destination = folder.file("r.png")
+        let folder = TemporaryDirectory()
+        let destination = folder.path("r.png")
         let request = HTTPRequest(url: element.imageURL)
         mock.faults.withLock { $0.downloadFaults = [.truncated, .missing, .expired, .oversized] }
 

@@ -37,20 +37,6 @@ final class ScriptedTransport: Transport {
     }
 }
 
-/// Temporary folders that clean up after themselves.
-final class TemporaryFolder: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("head-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 extension RetryPolicy {
     /// The default four attempts, with millisecond waits.
     static let fast = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), jitter: 0)
