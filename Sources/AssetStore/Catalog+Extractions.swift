@@ -4,7 +4,8 @@ import GRDB
 extension Catalog {
     /// The extraction stored under `actionKey`, with its elements, or `nil`.
     public func entry(for actionKey: ContentHash) throws -> CatalogEntry? {
-        try read { db in try Self.fetchEntry(db, actionKey: actionKey) }
+        // One SELECT is atomic by itself: no explicit transaction (BEGIN, COMMIT) around it.
+        try unisolatedRead { db in try Self.fetchEntry(db, actionKey: actionKey) }
     }
 
     /// Stores the API's answer before its result files are downloaded.
@@ -79,9 +80,9 @@ extension Catalog {
     /// Every entry, most recently used first.
     public func allEntries() throws -> [CatalogEntry] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM extractions ORDER BY last_used_at DESC, id DESC")
+            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM extractions x ORDER BY x.last_used_at DESC, x.id DESC")
             let elements = try Self.fetchAllElements(db)
-            return rows.map { Self.entry(from: $0, elements: elements[$0["id"]] ?? []) }
+            return rows.map { Self.entry(from: $0, elements: elements[$0[0]] ?? []) }
         }
     }
 
@@ -116,57 +117,73 @@ extension Catalog {
         )
     }
 
+    // Rows are read by column position, not name: a name lookup lowercases and compares
+    // strings on every access, which was the largest cost of a hit's catalog read.
+
+    /// The `extractions` columns in the order ``entry(from:elements:)`` reads them.
+    static let entryColumns = """
+        x.id, x.action_key, x.input_key, x.operation, x.options, x.namespace, x.state, x.error_code, x.error_message, \
+        x.request_id, x.log_id, x.response_key, x.input_size, x.created_at, x.last_used_at, x.hit_count
+        """
+    static let entryColumnCount = 16
+
+    /// The `elements` columns in the order ``element(from:at:)`` reads them.
+    static let elementColumns = "e.position, e.blob_key, e.source_url, e.width, e.height, e.x, e.y"
+
     /// One statement, prepared once per connection: this is the hit path.
     static func fetchEntry(_ db: Database, actionKey: ContentHash) throws -> CatalogEntry? {
         let statement = try db.cachedStatement(sql: """
-            SELECT x.*, e.position, e.blob_key, e.source_url, e.width, e.height, e.x, e.y
+            SELECT \(entryColumns), \(elementColumns)
             FROM extractions x LEFT JOIN elements e ON e.extraction_id = x.id
             WHERE x.action_key = ? ORDER BY e.position
             """)
         let rows = try Row.fetchAll(statement, arguments: [actionKey.bytes])
         guard let first = rows.first else { return nil }
         // An extraction without elements (a negative one) comes back as one row of NULLs.
-        let elements = rows.compactMap { row in (row["position"] as Int?).map { _ in element(from: row) } }
+        let elements = rows.compactMap { row in
+            row.hasNull(atIndex: entryColumnCount) ? nil : element(from: row, at: entryColumnCount)
+        }
         return entry(from: first, elements: elements)
     }
 
     /// Every element, grouped by extraction id, in position order.
     static func fetchAllElements(_ db: Database) throws -> [Int64: [CatalogEntry.Element]] {
         var grouped: [Int64: [CatalogEntry.Element]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM elements ORDER BY extraction_id, position") {
-            grouped[row["extraction_id"], default: []].append(element(from: row))
+        for row in try Row.fetchAll(db, sql: "SELECT e.extraction_id, \(elementColumns) FROM elements e ORDER BY e.extraction_id, e.position") {
+            grouped[row[0], default: []].append(element(from: row, at: 1))
         }
         return grouped
     }
 
-    /// An element from a row holding the `elements` columns.
-    static func element(from row: Row) -> CatalogEntry.Element {
-        let blob: Data? = row["blob_key"]
+    /// An element from a row holding ``elementColumns`` from column `start` on.
+    static func element(from row: Row, at start: Int) -> CatalogEntry.Element {
+        let blob: Data? = row[start + 1]
         return CatalogEntry.Element(
-            position: row["position"], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row["source_url"],
-            width: row["width"], height: row["height"], x: row["x"], y: row["y"]
+            position: row[start], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row[start + 2],
+            width: row[start + 3], height: row[start + 4], x: row[start + 5], y: row[start + 6]
         )
     }
 
+    /// An entry from a row that starts with ``entryColumns``.
     static func entry(from row: Row, elements: [CatalogEntry.Element]) -> CatalogEntry {
-        let response: Data? = row["response_key"]
+        let response: Data? = row[11]
         return CatalogEntry(
-            id: row["id"],
-            actionKey: ContentHash(bytes: row["action_key"])!,
-            inputKey: ContentHash(bytes: row["input_key"])!,
-            operation: row["operation"],
-            options: row["options"],
-            namespace: row["namespace"],
-            state: CatalogEntry.State(rawValue: row["state"]) ?? .failed,
-            errorCode: row["error_code"],
-            errorMessage: row["error_message"],
-            requestID: row["request_id"],
-            logID: row["log_id"],
+            id: row[0],
+            actionKey: ContentHash(bytes: row[1])!,
+            inputKey: ContentHash(bytes: row[2])!,
+            operation: row[3],
+            options: row[4],
+            namespace: row[5],
+            state: CatalogEntry.State(rawValue: row[6]) ?? .failed,
+            errorCode: row[7],
+            errorMessage: row[8],
+            requestID: row[9],
+            logID: row[10],
             responseKey: response.flatMap(ContentHash.init(bytes:)),
-            inputSize: row["input_size"],
-            createdAt: Date(unixMilliseconds: row["created_at"]),
-            lastUsedAt: Date(unixMilliseconds: row["last_used_at"]),
-            hitCount: row["hit_count"],
+            inputSize: row[12],
+            createdAt: Date(unixMilliseconds: row[13]),
+            lastUsedAt: Date(unixMilliseconds: row[14]),
+            hitCount: row[15],
             elements: elements
         )
     }

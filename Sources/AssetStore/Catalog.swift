@@ -24,6 +24,10 @@ public final class Catalog: Sendable {
             // A crash may lose the last few hit counts, never a committed result: results are
             // committed with FULL, bookkeeping with NORMAL (see `flushHits`).
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Reads go through a memory map rather than a read() per page into SQLite's small
+            // page cache: at a million entries (about 460 MB) a lookup's B-tree pages then cost
+            // what they cost in a small catalog, give or take the CPU cache.
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mappedBytes)")
         }
         do {
             // Look before touching: a catalog from a newer assets is refused through a read-only
@@ -59,6 +63,10 @@ public final class Catalog: Sendable {
             throw Self.storeError(error, url: url)
         }
     }
+
+    /// The most of the catalog file SQLite maps: address space, not memory, whose pages are
+    /// the system's file cache.
+    static let mappedBytes = 1 << 30
 
     /// Every migration this build knows, by file name.
     static var migrator: DatabaseMigrator {
@@ -120,6 +128,15 @@ public final class Catalog: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, url: url)
+        }
+    }
+
+    /// Runs a read without a transaction around it, for `body`s that run a single statement.
+    func unisolatedRead<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.unsafeRead(body)
         } catch let error as DatabaseError {
             throw Self.storeError(error, url: url)
         }
