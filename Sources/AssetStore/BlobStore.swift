@@ -17,31 +17,40 @@ import Darwin
 public struct BlobStore: Sendable {
     /// The `blobs` folder.
     public let root: URL
+    /// `root`'s path, ending in `/`: blob paths are built as strings, because a hit asks for
+    /// them and URL's path operations cost more than the catalog lookup.
+    private let rootPath: String
 
     /// Files whose name starts with this are writes in progress (or left by a crash).
     static let temporaryPrefix = ".tmp-"
 
     public init(root: URL) {
         self.root = root
+        let path = root.path
+        rootPath = path.hasSuffix("/") ? path : path + "/"
     }
 
     /// Where the blob with this hash lives, whether or not it exists.
     public func url(for hash: ContentHash) -> URL {
+        URL(fileURLWithPath: path(for: hash), isDirectory: false)
+    }
+
+    /// `url(for:)` as a path: `root/ab/cdef…`.
+    func path(for hash: ContentHash) -> String {
         let hex = hash.hex
-        return root
-            .appendingPathComponent(String(hex.prefix(2)), isDirectory: true)
-            .appendingPathComponent(String(hex.dropFirst(2)), isDirectory: false)
+        return rootPath + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
     /// Whether the blob's file exists.
     public func contains(_ hash: ContentHash) -> Bool {
-        FileManager.default.fileExists(atPath: url(for: hash).path)
+        var info = stat()
+        return stat(path(for: hash), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// The size of the blob's file, or `nil` if it is missing.
     public func size(of hash: ContentHash) -> Int64? {
         var info = stat()
-        guard stat(url(for: hash).path, &info) == 0 else { return nil }
+        guard stat(path(for: hash), &info) == 0 else { return nil }
         return Int64(info.st_size)
     }
 
@@ -114,7 +123,7 @@ public struct BlobStore: Sendable {
 
     /// Deletes the blob's file, if any.
     public func remove(_ hash: ContentHash) {
-        unlink(url(for: hash).path)
+        unlink(path(for: hash))
     }
 
     /// Every file under the root: blobs (with their hash) and temporary files.
