@@ -26,11 +26,7 @@ extension AssetManager {
                     let index = next
                     next += 1
                     group.addTask {
-                        do throws(APIError) {
-                            return (index, .success(try await self.extract(images[index], options: options)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
+                        (index, await self.outcome(of: images[index], options: options))
                     }
                 }
                 for _ in 0..<max(1, jobs) * 2 { start() }
@@ -48,5 +44,19 @@ extension AssetManager {
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// One photo's extraction as a value.
+    ///
+    /// - Note: A method rather than a `do throws(APIError)` block in the child task: Swift
+    ///   6.3.1's optimizer returned every child's index as 0 from that block (release builds
+    ///   only), which emitted the first result and dropped the rest. `scripts/crash-test` runs
+    ///   a release build and caught it.
+    func outcome(of image: ImageSource, options: ExtractOptions) async -> Result<Extraction, APIError> {
+        do {
+            return .success(try await extract(image, options: options))
+        } catch {
+            return .failure(error)
+        }
     }
 }

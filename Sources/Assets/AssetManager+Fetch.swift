@@ -32,9 +32,11 @@ extension AssetManager {
             try store.catalog.increment([.misses: 1])
             let answer: ExtractionAnswer
             let retries = Atomic<Int64>(0)
-            do throws(APIError) {
-                answer = try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) }
-            } catch {
+            // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
+            switch await callOutcome(bytes, probe: probe, options: options, onRetry: { retries.add(1, ordering: .relaxed) }) {
+            case .success(let value):
+                answer = value
+            case .failure(let error):
                 let retried = retries.load(ordering: .relaxed)
                 tally.call(retries: retried)
                 try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
@@ -78,6 +80,15 @@ extension AssetManager {
     /// One API call, with its retries.
     private func call(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws(APIError) -> ExtractionAnswer {
         try await client.extract(.data(bytes), probe: probe, options: options) { _ in onRetry() }
+    }
+
+    /// ``call(_:probe:options:onRetry:)`` as a value.
+    private func callOutcome(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<ExtractionAnswer, APIError> {
+        do {
+            return .success(try await call(bytes, probe: probe, options: options, onRetry: onRetry))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Runs `body` within the batch's call limit, if there is one.
