@@ -80,7 +80,8 @@ package final class FormReader {
             // The part's Data shares the buffer's memory; the next part gets a buffer of its own.
             parts.append(FormPart(name: name, filename: filename, contentType: contentType, body: Data(buffer: content, byteTransferStrategy: .noCopy)))
             (name, filename, contentType) = (nil, nil, nil)
-            content.clear()
+            // A fresh, small buffer: clearing the shared one would allocate its whole capacity again.
+            content = ByteBuffer()
             complete = true
         }
     }
