@@ -148,8 +148,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport"]),
         .testTarget(
             name: "AssetsServerTests",
-            dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            exclude: ["Benchmarks"]
+            dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v6]

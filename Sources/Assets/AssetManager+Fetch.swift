@@ -30,24 +30,22 @@ extension AssetManager {
         // crash can lose at most `jobs` answers that were paid for.
         let entry = try await withCallPermit { () async throws -> CatalogEntry in
             try store.catalog.increment([.misses: 1])
-            let answer: ExtractionAnswer
             let retries = Atomic<Int64>(0)
             // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
-            switch await callOutcome(bytes, probe: probe, options: options, onRetry: { retries.add(1, ordering: .relaxed) }) {
+            let outcome = await callOutcome(bytes, probe: probe, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
+            let retried = retries.load(ordering: .relaxed)
+            tally.call(retries: retried)
+            try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
+            let answer: ExtractionAnswer
+            switch outcome {
             case .success(let value):
                 answer = value
             case .failure(let error):
-                let retried = retries.load(ordering: .relaxed)
-                tally.call(retries: retried)
-                try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
                 if error.errorClass == .content {
                     try store.catalog.recordFailure(identity, code: error.code, message: error.message, requestID: error.requestID, logID: nil)
                 }
                 throw error
             }
-            let retried = retries.load(ordering: .relaxed)
-            tally.call(retries: retried)
-            try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
 
             return try store.catalog.recordPending(
                 identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
@@ -69,7 +67,6 @@ extension AssetManager {
     private func redacted(_ body: Data) -> Data {
         guard let key = backend.apiKey, key.count >= 8 else { return body }
         let needle = Data(key.utf8)
-        guard body.range(of: needle) != nil else { return body }
         var clean = body
         while let range = clean.range(of: needle) {
             clean.replaceSubrange(range, with: Data("<redacted>".utf8))

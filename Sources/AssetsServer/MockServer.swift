@@ -73,7 +73,7 @@ public final class MockServer: Sendable {
         }
     }
 
-    /// Hands a request to the mock as the raw bytes an HTTP server receives.
+    /// Hands a request to the mock: a form as its parts, any other body as its bytes.
     func forward(_ request: Request) async throws -> Response {
         guard let service else {
             return BlobRoute.plain(.serviceUnavailable, "The mock is not ready yet; try again in a moment.")
