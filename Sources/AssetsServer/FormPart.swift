@@ -42,23 +42,25 @@ package struct FormPart: Sendable {
 
 /// Feeds a body to MultipartKit's parser as it arrives, and gathers the parts.
 ///
-/// The parser hands a part over in many small pieces (it stops at every CR); they are appended
-/// to one buffer, sized for the whole body up front, which the part's `Data` then shares.
+/// The parser hands a part over in many small pieces (it stops at every CR byte, about 400
+/// times in 100 KB of compressed image). Each piece is copied straight into one block of
+/// memory, sized for the whole body up front, which the part's `Data` then owns: no
+/// `ByteBuffer` bookkeeping per piece, and no copy when the part is handed over.
 package final class FormReader {
     private let parser: MultipartParser
     private var parts: [FormPart] = []
     private var name: String?
     private var filename: String?
     private var contentType: String?
-    private var content: ByteBuffer
-    /// Whether the last thing parsed ended a part.
+    /// The current part's body.
+    private let content: ByteAccumulator
+    /// Whether a part ended and nothing of another one was read since.
     private var complete = false
 
     /// - Parameter expectedLength: the body's length, if known, to size the part buffer once.
     package init(boundary: String, expectedLength: Int?) {
         parser = MultipartParser(boundary: boundary)
-        content = ByteBuffer()
-        content.reserveCapacity(expectedLength ?? 0)
+        content = ByteAccumulator(capacity: expectedLength ?? 0)
         parser.onHeader = { [unowned self] header, value in
             complete = false
             switch header.lowercased() {
@@ -72,16 +74,13 @@ package final class FormReader {
                 break
             }
         }
-        parser.onBody = { [unowned self] chunk in
-            complete = false
-            content.writeBuffer(&chunk)
+        // The hot path: it captures the accumulator alone, not the reader.
+        parser.onBody = { [content] chunk in
+            content.append(chunk)
         }
         parser.onPartComplete = { [unowned self] in
-            // The part's Data shares the buffer's memory; the next part gets a buffer of its own.
-            parts.append(FormPart(name: name, filename: filename, contentType: contentType, body: Data(buffer: content, byteTransferStrategy: .noCopy)))
+            parts.append(FormPart(name: name, filename: filename, contentType: contentType, body: content.take()))
             (name, filename, contentType) = (nil, nil, nil)
-            // A fresh, small buffer: clearing the shared one would allocate its whole capacity again.
-            content = ByteBuffer()
             complete = true
         }
     }
@@ -95,11 +94,58 @@ package final class FormReader {
     ///
     /// - Throws: when the body ended within a part.
     package func finish() throws -> [FormPart] {
-        guard complete, !parts.isEmpty else { throw MultipartError.truncated }
+        guard complete, content.isEmpty, !parts.isEmpty else { throw MultipartError.truncated }
         return parts
     }
 
     enum MultipartError: Error {
         case truncated
+    }
+}
+
+/// Bytes appended into one `malloc` block, handed over as a `Data` that owns the block.
+final class ByteAccumulator {
+    private var storage: UnsafeMutableRawPointer?
+    private var capacity: Int
+    private var count = 0
+
+    /// - Parameter capacity: the bytes to reserve for the first take.
+    init(capacity: Int) {
+        self.capacity = 0
+        reserve(capacity)
+    }
+
+    deinit {
+        free(storage)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    func append(_ chunk: ByteBuffer) {
+        chunk.withUnsafeReadableBytes { bytes in
+            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+            if count + bytes.count > capacity {
+                reserve(max(count + bytes.count, capacity * 2, 256))
+            }
+            (storage! + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
+        }
+    }
+
+    /// The bytes so far; the accumulator starts again empty, with no memory reserved.
+    func take() -> Data {
+        guard let storage, count > 0 else { return Data() }
+        let data = Data(bytesNoCopy: storage, count: count, deallocator: .free)
+        self.storage = nil
+        capacity = 0
+        count = 0
+        return data
+    }
+
+    private func reserve(_ bytes: Int) {
+        guard bytes > capacity else { return }
+        guard let grown = realloc(storage, bytes) else { fatalError("out of memory reserving \(bytes) bytes for a form part") }
+        storage = grown
+        capacity = bytes
     }
 }
