@@ -19,7 +19,7 @@ extension Catalog {
     public func recordPending(_ identity: ExtractionIdentity, requestID: String?, logID: String?, elements: [CatalogEntry.Element], now: Date = Date(), placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil }) throws -> CatalogEntry {
         try write { db in
             let response = try placeResponse()
-            try Self.insert(db, identity, state: .pending, requestID: requestID, logID: logID, response: response, errorCode: nil, errorMessage: nil, now: now)
+            try insert(db, identity, state: .pending, requestID: requestID, logID: logID, response: response, errorCode: nil, errorMessage: nil, now: now)
             let id = db.lastInsertedRowID
             for element in elements {
                 try db.execute(
@@ -36,7 +36,7 @@ extension Catalog {
     public func recordFailure(_ identity: ExtractionIdentity, code: String, message: String, requestID: String?, logID: String?, now: Date = Date(), placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil }) throws -> CatalogEntry {
         try write { db in
             let response = try placeResponse()
-            try Self.insert(db, identity, state: .failed, requestID: requestID, logID: logID, response: response, errorCode: code, errorMessage: message, now: now)
+            try insert(db, identity, state: .failed, requestID: requestID, logID: logID, response: response, errorCode: code, errorMessage: message, now: now)
             return try Self.fetchEntry(db, actionKey: identity.actionKey)!
         }
     }
@@ -72,6 +72,7 @@ extension Catalog {
 
     /// Deletes the entry under `actionKey`; its blobs stay until `gc` finds them unreferenced.
     public func remove(_ actionKey: ContentHash) throws {
+        defer { noteRemoval() }
         try write { db in
             try db.execute(sql: "DELETE FROM extractions WHERE action_key = ?", arguments: [actionKey.bytes])
         }
@@ -88,11 +89,12 @@ extension Catalog {
 
     // MARK: - Rows
 
-    private static func insert(_ db: Database, _ identity: ExtractionIdentity, state: CatalogEntry.State, requestID: String?, logID: String?, response: (hash: ContentHash, size: Int64)?, errorCode: String?, errorMessage: String?, now: Date) throws {
+    private func insert(_ db: Database, _ identity: ExtractionIdentity, state: CatalogEntry.State, requestID: String?, logID: String?, response: (hash: ContentHash, size: Int64)?, errorCode: String?, errorMessage: String?, now: Date) throws {
         let time = now.unixMilliseconds
         try db.execute(sql: "DELETE FROM extractions WHERE action_key = ?", arguments: [identity.actionKey.bytes])
+        if db.changesCount > 0 { noteRemoval() }
         if let response {
-            try upsertBlob(db, response.hash, size: response.size, time: time)
+            try Self.upsertBlob(db, response.hash, size: response.size, time: time)
         }
         try db.execute(
             sql: """

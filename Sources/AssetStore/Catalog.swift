@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite catalog: extractions, their elements, blobs and counters.
 ///
@@ -10,6 +11,7 @@ import GRDB
 public final class Catalog: Sendable {
     let pool: DatabasePool
     public let url: URL
+    private let removals = Atomic<Int>(0)
 
     /// Opens the catalog at `url`, creating and migrating it as needed.
     ///
@@ -122,6 +124,17 @@ public final class Catalog: Sendable {
         default:
             StoreError(.io, "The store catalog \(url.path) failed: \(error.message ?? "\(error.resultCode)"); try again, or run `assets cache verify`.")
         }
+    }
+
+    /// How many times this catalog object removed extractions (`remove`, `gc`, `verify --repair`).
+    ///
+    /// Memory that holds entries (``Assets/AssetManager``'s recent answers) drops them when
+    /// this changes. Removals by other processes are not counted here.
+    public var removalCount: Int { removals.load(ordering: .acquiring) }
+
+    /// Notes that extractions were removed; see ``removalCount``.
+    func noteRemoval() {
+        removals.add(1, ordering: .releasing)
     }
 
     /// Runs a write transaction, turning SQLite failures into ``StoreError``.

@@ -45,6 +45,7 @@ extension Store {
     public func gc(maxSize: Int64? = nil, olderThan: TimeInterval? = nil, now: Date = Date()) throws -> GCReport {
         try flushHits()
         let graceCutoff = now.addingTimeInterval(-Self.orphanGracePeriod)
+        defer { catalog.noteRemoval() }
         return try catalog.write { db in
             var report = GCReport()
             if let olderThan {

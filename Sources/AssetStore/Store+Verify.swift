@@ -74,6 +74,7 @@ extension Store {
 
         let quarantine = root.appendingPathComponent("quarantine", isDirectory: true)
         try FileManager.default.createDirectory(at: quarantine, withIntermediateDirectories: true)
+        defer { catalog.noteRemoval() }
         try catalog.write { db in
             for hex in report.corruptBlobs {
                 guard let hash = ContentHash(hex: hex) else { continue }

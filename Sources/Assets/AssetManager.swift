@@ -29,6 +29,7 @@ public final class AssetManager: Sendable {
     let client: HeadExtractionClient
     let flights = FlightTable()
     let tally = Tally()
+    let recent = RecentEntries()
 
     public init(store: Store?, backend: Backend, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
         self.store = store
@@ -83,7 +84,7 @@ public final class AssetManager: Sendable {
 
         // The hit path: a hash and a lookup. Only probed bytes are ever stored, so a stored
         // answer needs no second probe.
-        if let entry = try store.catalog.entry(for: actionKey), let answer = try answerFromStore(entry, in: store) {
+        if let answer = try storedAnswer(for: actionKey, in: store) {
             return try answer.get()
         }
 
@@ -101,6 +102,22 @@ public final class AssetManager: Sendable {
         var shared = extraction
         shared.cache = .hit
         return shared
+    }
+
+    /// The stored answer to `actionKey`, counted as a hit, or `nil`: from the entries answered
+    /// recently (see ``RecentEntries``), else from the catalog.
+    private func storedAnswer(for actionKey: ContentHash, in store: Store) throws -> Result<Extraction, APIError>? {
+        if let entry = recent.entry(for: actionKey, in: store.catalog) {
+            if let answer = try answerFromStore(entry, in: store) { return answer }
+            recent.forget(actionKey)
+        }
+        // Read the count first: a removal during the read then keeps the entry out of memory.
+        let removals = store.catalog.removalCount
+        guard let entry = try store.catalog.entry(for: actionKey), let answer = try answerFromStore(entry, in: store) else {
+            return nil
+        }
+        recent.remember(entry, readAfter: removals)
+        return answer
     }
 
     /// A stored answer, counted as a hit: the extraction, or the stored refusal. `nil` when the
