@@ -53,7 +53,8 @@ public struct AssetsServerApp: Sendable {
         defer { manager.flush() }
         try await ServerRunner.run(
             router: makeRouter(), host: host, port: port, serverName: "assets", logger: logger,
-            bound: bound, onListening: onListening
+            bound: bound, collectBodies: (configuration.maxBodyBytes, { [keys = configuration.clientKeys] in keys.accepts($0.headerFields[ServerHeaders.apiKey]) }),
+            onListening: onListening
         )
     }
 }
