@@ -35,8 +35,18 @@ enum EnvelopeResponse {
         return error.errorClass == .transient ? 502 : 500
     }
 
-    /// A fresh id in the API's format for `request_id` and `log_id`.
+    /// A fresh id in the API's format for `request_id` and `log_id`: a random (version 4)
+    /// UUID in lowercase.
+    ///
+    /// Its bits come from `SystemRandomNumberGenerator` (one `getrandom` call): Foundation's
+    /// `UUID()` opens and reads `/dev/urandom` on Linux, several system calls per answer.
     static func newID() -> String {
-        UUID().uuidString.lowercased()
+        var generator = SystemRandomNumberGenerator()
+        var bits = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bits) { bytes in
+            bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+            bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+            return UUID(uuid: bytes.load(as: uuid_t.self)).uuidString.lowercased()
+        }
     }
 }

@@ -40,44 +40,50 @@ struct ExtractionRoute: Sendable {
         }
         metrics?.recordExtraction(hit: extraction.cache == .hit)
 
-        let base = baseURL(for: request)
+        let blobs = blobsBase(for: request)
         let elements = extraction.elements.map { element in
-            ResultElement(
-                imageURL: base.appendingPathComponent("blobs", isDirectory: true).appendingPathComponent("\(element.sha256.hex).png"),
-                width: element.width, height: element.height, x: element.x, y: element.y
-            )
+            Envelope.Element(imageURL: blobs + element.sha256.hex + ".png", width: element.width, height: element.height, x: element.x, y: element.y)
         }
         let requestID = extraction.requestID ?? EnvelopeResponse.newID()
         return EnvelopeResponse.make(.success(elements: elements, requestID: requestID, logID: EnvelopeResponse.newID()))
     }
 
-    /// The configured public URL, else `http://`, the `Host` the client used and the prefix the
-    /// routes are mounted under, else the address the server is bound to.
-    func baseURL(for request: Request) -> URL {
-        if let publicURL = configuration.publicURL { return publicURL }
+    /// Where `image_url`s start, up to and including `/blobs/`: under the configured public
+    /// URL, else under `http://`, the `Host` the client used and the prefix the routes are
+    /// mounted under, else under the address the server is bound to.
+    func blobsBase(for request: Request) -> String {
+        if let publicURL = configuration.publicURL { return Self.joined(publicURL.absoluteString, "blobs/") }
         // Mounted under a group, the blob route shares the extraction route's prefix.
         let path = request.uri.path
         let prefix = path.hasSuffix(HeadExtractionAPI.extractionPath) ? String(path.dropLast(HeadExtractionAPI.extractionPath.count)) : ""
-        if let host = request.head.authority, Self.isPlausibleHost(host), Self.isPlausiblePath(prefix),
-           let url = URL(string: "http://\(host)\(prefix)") {
-            return url
+        guard Self.isPlausiblePath(prefix) else {
+            return Self.joined(boundAddress?.value?.absoluteString ?? "http://localhost", "blobs/")
         }
-        let base = boundAddress?.value ?? URL(string: "http://localhost")!
-        return Self.isPlausiblePath(prefix) ? URL(string: base.absoluteString + prefix) ?? base : base
+        if let host = request.head.authority, Self.isPlausibleHost(host) {
+            return Self.joined("http://" + host + prefix, "blobs/")
+        }
+        return Self.joined((boundAddress?.value?.absoluteString ?? "http://localhost") + prefix, "blobs/")
+    }
+
+    /// `base` and `path` with one slash between them.
+    private static func joined(_ base: String, _ path: String) -> String {
+        base.hasSuffix("/") ? base + path : base + "/" + path
     }
 
     /// A path prefix made only of plain segment characters.
     static func isPlausiblePath(_ path: String) -> Bool {
-        path.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "/.-_~".unicodeScalars.contains(scalar))
-        }
+        path.utf8.allSatisfy { byte in isAlphanumeric(byte) || "/.-_~".utf8.contains(byte) }
     }
 
     /// A `Host` value that can only be a host and port, never a path, query or user part.
     static func isPlausibleHost(_ host: String) -> Bool {
-        guard !host.isEmpty, host.utf8.count <= 255 else { return false }
-        return host.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-:[]_".unicodeScalars.contains(scalar))
-        }
+        guard !host.isEmpty, host.utf8.count <= 255,
+              host.utf8.allSatisfy({ byte in isAlphanumeric(byte) || ".-:[]_".utf8.contains(byte) }) else { return false }
+        // An IPv6 literal must be one well-formed `[…]`, optionally with a port.
+        return !host.contains("[") && !host.contains("]") || URL(string: "http://\(host)/")?.host != nil
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 }

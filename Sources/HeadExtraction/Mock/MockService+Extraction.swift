@@ -74,7 +74,7 @@ extension MockService {
 
     /// `GET` credits: the balances in ``MockFaults/credits``.
     func credits() -> HTTPResponse {
-        var envelope = Envelope.success(elements: [], requestID: newID(), logID: newID())
+        var envelope = Envelope.success(elements: [Envelope.Element](), requestID: newID(), logID: newID())
         envelope.data = nil
         let answer = CreditsAnswer(envelope: envelope, data: faults.value.credits)
         let encoder = JSONEncoder()

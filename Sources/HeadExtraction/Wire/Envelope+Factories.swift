@@ -3,12 +3,18 @@ import Foundation
 extension Envelope {
     /// A full legacy success envelope, as the mock and the server send it.
     public static func success(elements: [ResultElement], requestID: String, logID: String) -> Envelope {
+        success(
+            elements: elements.map { Element(imageURL: $0.imageURL.absoluteString, width: $0.width, height: $0.height, x: $0.x, y: $0.y) },
+            requestID: requestID, logID: logID
+        )
+    }
+
+    /// A full legacy success envelope around elements already in the wire's shape.
+    public static func success(elements: [Element], requestID: String, logID: String) -> Envelope {
         Envelope(
             requestID: requestID, logID: logID, errorCode: 0, errorCodeString: "", errorMessage: "",
             errorDetail: ErrorDetail(statusCode: 200, code: "", codeMessage: "", message: ""),
-            data: Payload(elements: elements.map {
-                Element(imageURL: $0.imageURL.absoluteString, width: $0.width, height: $0.height, x: $0.x, y: $0.y)
-            })
+            data: Payload(elements: elements)
         )
     }
 
