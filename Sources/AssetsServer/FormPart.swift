@@ -20,22 +20,28 @@ package struct FormPart: Sendable {
     }
 
     /// `form-data; name="image"; filename="a.png"` as `["name": "image", "filename": "a.png"]`.
+    ///
+    /// Works on the UTF-8 bytes: every request pays for it twice (its content type and its
+    /// part's disposition), and `Character`-wise trimming and splitting cost several microseconds.
     static func parameters(_ value: String) -> [String: String] {
         var result: [String: String] = [:]
-        for item in value.split(separator: ";").dropFirst() {
-            let pair = item.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            var text = trimmed(pair[1])
-            if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { text = text.dropFirst().dropLast() }
-            result[trimmed(pair[0]).lowercased()] = String(text)
+        let bytes = Array(value.utf8)
+        for item in bytes.split(separator: UInt8(ascii: ";")).dropFirst() {
+            guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = trimmed(item[..<equals])
+            var text = trimmed(item[(equals + 1)...])
+            if text.count >= 2, text.first == UInt8(ascii: "\""), text.last == UInt8(ascii: "\"") {
+                text = text.dropFirst().dropLast()
+            }
+            result[String(decoding: name, as: UTF8.self).lowercased()] = String(decoding: text, as: UTF8.self)
         }
         return result
     }
 
     /// `text` without the spaces and tabs around it.
-    private static func trimmed(_ text: Substring) -> Substring {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+    private static func trimmed(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return [] }
         return text[first...last]
     }
 }

@@ -61,9 +61,16 @@ struct Upload: Sendable {
         return .success(Upload(image: image.body, filename: image.filename ?? "image", returnForm: returnForm))
     }
 
+    private static let mediaType = Array("multipart/form-data".utf8)
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    }
+
     /// The boundary of a `multipart/form-data` content type.
     static func boundary(in contentType: String?) -> String? {
-        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        guard let contentType, contentType.utf8.count >= mediaType.count,
+              zip(contentType.utf8, mediaType).allSatisfy({ asciiLowercased($0) == $1 }) else { return nil }
         let boundary = FormPart.parameters(contentType)["boundary"]
         // RFC 2046 caps a boundary at 70 characters; MultipartKit needs a non-empty one.
         guard let boundary, !boundary.isEmpty, boundary.count <= 70 else { return nil }

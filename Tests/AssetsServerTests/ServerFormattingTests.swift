@@ -34,4 +34,24 @@ import Testing
     func onlyAHostAndPortCanBecomeTheBaseOfImageURLs(host: String, plausible: Bool) {
         #expect(ExtractionRoute.isPlausibleHost(host) == plausible)
     }
+
+    @Test func logLinesAreStampedWithTheLocalTimeToTheSecond() {
+        let stamp = StandardErrorLogHandler.timestamp()
+        #expect(stamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}/) != nil, "\(stamp)")
+    }
+
+    @Test(arguments: [
+        ("multipart/form-data; boundary=abc", "abc"),
+        ("Multipart/Form-Data;boundary=\"a b\"", "a b"),
+        ("MULTIPART/FORM-DATA; charset=utf-8; BOUNDARY = xyz ", "xyz"),
+        ("multipart/form-data", nil),
+        ("multipart/form-data; boundary=", nil),
+        ("multipart/form-data; boundary=" + String(repeating: "b", count: 71), nil),
+        ("multipart/mixed; boundary=abc", nil),
+        ("text/plain; boundary=abc", nil),
+        ("multipart", nil),
+    ] as [(String, String?)])
+    func theBoundaryComesOnlyFromAFormDataContentType(contentType: String, boundary: String?) {
+        #expect(Upload.boundary(in: contentType) == boundary)
+    }
 }
