@@ -22,11 +22,15 @@ public final class Store: Sendable {
     public let blobs: BlobStore
     public let catalog: Catalog
     private let pendingHits = Mutex(PendingHits())
+    /// Writes hit bookkeeping, one batch at a time, off the callers' threads.
+    private let hitWriter = DispatchQueue(label: "assets.store.hits")
 
     struct PendingHits {
         var counts: [ContentHash: Int64] = [:]
         var creditsSaved: Int64 = 0
         var lastFlush = ContinuousClock.now
+        /// Whether a batch is queued for ``Store/hitWriter``.
+        var writeScheduled = false
     }
 
     /// How long hit bookkeeping may wait in memory before it is written.
@@ -46,7 +50,8 @@ public final class Store: Sendable {
     }
 
     deinit {
-        try? flushHits()
+        // No batch can be in flight: a running one holds a reference to the store.
+        try? writePendingHits()
     }
 
     /// The folder for downloads in progress: on the same file system as the blobs, so that a
@@ -57,17 +62,29 @@ public final class Store: Sendable {
     public var locksFolder: URL { root.appendingPathComponent("locks", isDirectory: true) }
 
     /// Notes a hit on `actionKey`. Written in batches (see ``hitFlushInterval``) or at ``flushHits()``.
+    ///
+    /// A batch that is due is written on a queue of the store's own, so a hit never waits for a
+    /// write transaction (nor for another process holding the catalog's write lock), and a
+    /// failed write keeps its counts for the next batch.
     public func recordHit(_ actionKey: ContentHash, savedCredit: Bool) throws {
         let due = pendingHits.withLock { pending -> Bool in
             pending.counts[actionKey, default: 0] += 1
             if savedCredit { pending.creditsSaved += 1 }
-            return pending.lastFlush.duration(to: .now) >= Self.hitFlushInterval
+            guard !pending.writeScheduled, pending.lastFlush.duration(to: .now) >= Self.hitFlushInterval else { return false }
+            pending.writeScheduled = true
+            return true
         }
-        if due { try flushHits() }
+        if due {
+            hitWriter.async { [weak self] in try? self?.writePendingHits() }
+        }
     }
 
-    /// Writes the hit bookkeeping held in memory.
+    /// Writes the hit bookkeeping held in memory, after any batch already on its way.
     public func flushHits() throws {
+        try hitWriter.sync { try writePendingHits() }
+    }
+
+    private func writePendingHits() throws {
         let batch = pendingHits.withLock { pending -> PendingHits in
             let batch = pending
             pending = PendingHits()

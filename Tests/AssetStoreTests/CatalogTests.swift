@@ -1,5 +1,6 @@
 import AssetStore
 import Foundation
+import GRDB
 import Testing
 import TestSupport
 
@@ -53,6 +54,29 @@ import TestSupport
         let stats = try store.stats()
         #expect(stats.hits == 2)
         #expect(stats.creditsSaved == 2)
+    }
+
+    @Test func aHitNeverWaitsForAnotherWriter() throws {
+        let store = try Store(at: folder.url)
+        let entry = try storeExtraction(store, name: "w", results: [Data("r".utf8)])
+        try store.recordHit(entry.actionKey, savedCredit: true)
+
+        // Another process holds the catalog's write lock past the moment the hit counts are due.
+        let other = try DatabaseQueue(path: store.catalog.url.path)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "COMMIT") }
+            Thread.sleep(forTimeInterval: 1.1)
+            // Returns at once, its write queued behind the lock (it used to wait out the busy
+            // timeout, then fail the hit).
+            try store.recordHit(entry.actionKey, savedCredit: false)
+        }
+
+        try store.flushHits()
+        let stats = try store.stats()
+        #expect(stats.hits == 2)
+        #expect(stats.creditsSaved == 1)
+        #expect(try store.catalog.entry(for: entry.actionKey)?.hitCount == 2)
     }
 
     @Test func countersAccumulate() async throws {
