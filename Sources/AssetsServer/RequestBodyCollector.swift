@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Holds back a request whose announced body is small enough, and passes it on whole: its head,
-/// its body in one buffer, its end, together.
+/// its body's pieces and its end, together.
 ///
 /// Without it, a 100 KB upload reaches the handler's task as a head and several body pieces,
 /// each a hop from the event loop to the concurrency pool and back, and each a place where the
@@ -24,7 +24,9 @@ final class RequestBodyCollector: ChannelInboundHandler, RemovableChannelHandler
     private enum State {
         /// Between requests, or passing the current one through.
         case passing
-        case collecting(head: HTTPRequest, body: ByteBuffer)
+        /// The pieces are kept as they came, not copied into one buffer: the route's form reader
+        /// takes pieces anyway.
+        case collecting(head: HTTPRequest, pieces: [ByteBuffer])
     }
 
     private let limit: Int
@@ -47,21 +49,21 @@ final class RequestBodyCollector: ChannelInboundHandler, RemovableChannelHandler
                 context.fireChannelRead(data)
                 return
             }
-            state = .collecting(head: head, body: context.channel.allocator.buffer(capacity: length))
-        case (.collecting(let head, var body), .body(var piece)):
-            state = .passing  // so that `body` is the buffer's only reference and grows in place
-            body.writeBuffer(&piece)
-            state = .collecting(head: head, body: body)
-        case (.collecting(let head, let body), .end(let trailers)):
+            var pieces: [ByteBuffer] = []
+            pieces.reserveCapacity(4)
+            state = .collecting(head: head, pieces: pieces)
+        case (.collecting(let head, var pieces), .body(let piece)):
+            state = .passing  // so that `pieces` is the array's only reference and grows in place
+            pieces.append(piece)
+            state = .collecting(head: head, pieces: pieces)
+        case (.collecting(let head, let pieces), .end(let trailers)):
             state = .passing
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-            context.fireChannelRead(wrapInboundOut(.body(body)))
+            release(head, pieces, context: context)
             context.fireChannelRead(wrapInboundOut(.end(trailers)))
-        case (.collecting(let head, let body), .head):
+        case (.collecting(let head, let pieces), .head):
             // Cannot happen with a well-behaved decoder; pass on what was held, then this.
             state = .passing
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-            context.fireChannelRead(wrapInboundOut(.body(body)))
+            release(head, pieces, context: context)
             channelRead(context: context, data: data)
         case (.passing, .body), (.passing, .end):
             context.fireChannelRead(data)
@@ -71,12 +73,18 @@ final class RequestBodyCollector: ChannelInboundHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         // The client left mid-body: pass on what arrived, so the route sees a cut request and its
         // task ends as it would have without this handler.
-        if case .collecting(let head, let body) = state {
+        if case .collecting(let head, let pieces) = state {
             state = .passing
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-            if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
+            release(head, pieces, context: context)
             context.fireChannelReadComplete()
         }
         context.fireChannelInactive()
+    }
+
+    private func release(_ head: HTTPRequest, _ pieces: [ByteBuffer], context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        for piece in pieces {
+            context.fireChannelRead(wrapInboundOut(.body(piece)))
+        }
     }
 }
