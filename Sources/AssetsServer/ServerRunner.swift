@@ -25,7 +25,10 @@ enum ServerRunner {
         collectBodies: (limit: Int, accepts: @Sendable (HTTPRequest) -> Bool)? = nil,
         onListening: @escaping @Sendable (URL) async -> Void
     ) async throws {
-        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopCount)
+        // With Swift concurrency on the singleton's event loops, serve on those same loops: a
+        // connection's task then runs on its own channel's thread, with no hops at all.
+        let shared = EventLoopConcurrency.isInstalled
+        let eventLoops = shared ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: eventLoopCount)
         let app = Application(
             router: router,
             server: .http1(configuration: HTTP1Channel.Configuration(
@@ -47,13 +50,13 @@ enum ServerRunner {
         do {
             try await group.run()
         } catch {
-            try? await eventLoops.shutdownGracefully()
+            if !shared { try? await eventLoops.shutdownGracefully() }
             throw error
         }
-        try? await eventLoops.shutdownGracefully()
+        if !shared { try? await eventLoops.shutdownGracefully() }
     }
 
-    /// One event loop for every two cores, at least one.
+    /// Without ``EventLoopConcurrency``, one event loop for every two cores, at least one.
     ///
     /// The event loops only move bytes and parse HTTP; a request's real work (reading its form,
     /// hashing the image, the store) runs on Swift's concurrency pool, which has a thread per
