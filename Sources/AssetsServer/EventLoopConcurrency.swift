@@ -26,12 +26,16 @@ import Synchronization
 /// of their own, and its SQLite and file work takes microseconds (a miss's `fsync` is the
 /// longest). `assets serve` installs it; an app embedding the routes decides for itself.
 public enum EventLoopConcurrency {
+    private static let attempted = Atomic<Bool>(false)
     private static let installed = Atomic<Bool>(false)
 
     /// Installs the event loops as the global executor; `false` when this platform or runtime
-    /// does not allow it, and the process keeps Swift's own pool.
+    /// does not allow it, and the process keeps Swift's own pool. Only the first call tries.
     @discardableResult
     public static func install() -> Bool {
+        guard attempted.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return isInstalled
+        }
         guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else { return false }
         installed.store(true, ordering: .releasing)
         return true

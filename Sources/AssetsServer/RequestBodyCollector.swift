@@ -6,8 +6,9 @@ import NIOHTTPTypes
 /// its body's pieces and its end, together.
 ///
 /// Without it, a 100 KB upload reaches the handler's task as a head and several body pieces,
-/// each a hop from the event loop to the concurrency pool and back, and each a place where the
-/// task queues behind every other connection's. With it, the task wakes once, with the whole
+/// each a separate wake of the task (a hop from the event loop to the concurrency pool, unless
+/// ``EventLoopConcurrency`` is installed), and each a place where the task queues behind every
+/// other connection's. With it, the task wakes once, with the whole
 /// request. Under load this cuts the server's CPU per request and, more, the spread of its
 /// latencies.
 ///
