@@ -56,13 +56,16 @@ struct ExtractionRoute: Sendable {
         // Mounted under a group, the blob route shares the extraction route's prefix.
         let path = request.uri.path
         let prefix = path.hasSuffix(HeadExtractionAPI.extractionPath) ? String(path.dropLast(HeadExtractionAPI.extractionPath.count)) : ""
-        guard Self.isPlausiblePath(prefix) else {
-            return Self.joined(boundAddress?.value?.absoluteString ?? "http://localhost", "blobs/")
+        let bound = boundAddress?.value?.absoluteString ?? "http://localhost"
+        let root: String
+        if !Self.isPlausiblePath(prefix) {
+            root = bound
+        } else if let host = request.head.authority, Self.isPlausibleHost(host) {
+            root = "http://" + host + prefix
+        } else {
+            root = bound + prefix
         }
-        if let host = request.head.authority, Self.isPlausibleHost(host) {
-            return Self.joined("http://" + host + prefix, "blobs/")
-        }
-        return Self.joined((boundAddress?.value?.absoluteString ?? "http://localhost") + prefix, "blobs/")
+        return Self.joined(root, "blobs/")
     }
 
     /// `base` and `path` with one slash between them.

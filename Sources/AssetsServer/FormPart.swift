@@ -196,10 +196,12 @@ final class PartMemory: Sendable {
     func take(atLeast bytes: Int) -> (UnsafeMutableRawPointer, Int) {
         if bytes >= Self.minBlockBytes, bytes <= Self.maxBlockBytes {
             let reused = kept.withLock { blocks -> Block? in
-                guard let index = blocks.indices.filter({ blocks[$0].capacity >= bytes }).min(by: { blocks[$0].capacity < blocks[$1].capacity }) else {
-                    return nil
+                // The smallest block that fits.
+                var best: Int?
+                for index in blocks.indices where blocks[index].capacity >= bytes {
+                    if best.map({ blocks[index].capacity < blocks[$0].capacity }) ?? true { best = index }
                 }
-                return blocks.remove(at: index)
+                return best.map { blocks.remove(at: $0) }
             }
             if let reused { return (reused.pointer, reused.capacity) }
         }
