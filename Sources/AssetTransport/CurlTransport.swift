@@ -8,8 +8,9 @@ import Foundation
 /// _ = try await transport.download(HTTPRequest(url: resultURL), to: file, limit: 32 << 20)
 /// ```
 ///
-/// Each transfer runs on a thread of its own, so many can run at once without holding
-/// Swift's cooperative pool. Redirects (at most 5) are followed one hop at a time, and every
+/// Each transfer runs on one of ``TransferThreads``' threads, so transfers never hold Swift's
+/// cooperative pool, and however many are asked for at once, at most
+/// ``TransferThreads/maxThreads`` run (and hold sockets and threads) at a time. Redirects (at most 5) are followed one hop at a time, and every
 /// target is checked by ``URLPolicy`` first. When a redirect leaves the original scheme, host
 /// or port, the request's headers are dropped so a credential never reaches another server.
 /// Proxies from the environment (`https_proxy`, `no_proxy`, …) apply, as libcurl does.
@@ -80,11 +81,13 @@ public struct CurlTransport: Transport {
         let flag = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
-                    continuation.resume(with: Result { try job.run(cancellation: flag) })
+                TransferThreads.shared.submit {
+                    continuation.resume(with: Result {
+                        // Cancelled while it waited for a thread: never start it.
+                        if flag.isCancelled { throw CancellationError() }
+                        return try job.run(cancellation: flag)
+                    })
                 }
-                thread.name = "assets.curl"
-                thread.start()
             }
         } onCancel: {
             flag.cancel()

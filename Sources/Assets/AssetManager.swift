@@ -30,11 +30,14 @@ public final class AssetManager: Sendable {
     let flights = FlightTable()
     let tally = Tally()
     let recent = RecentEntries()
+    /// Bounds the misses in flight and in line; see ``AssetManagerConfiguration/maxConcurrentMisses``.
+    let misses: CallLimiter
 
     public init(store: Store?, backend: Backend, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
         self.store = store
         self.backend = backend
         self.configuration = configuration
+        misses = CallLimiter(permits: configuration.maxConcurrentMisses, maxWaiting: configuration.maxQueuedMisses)
         client = HeadExtractionClient(
             transport: backend.transport, baseURL: backend.baseURL, apiKey: backend.apiKey,
             retryPolicy: configuration.retryPolicy, configuration: configuration.transport, requiresKey: backend.requiresKey
@@ -78,7 +81,9 @@ public final class AssetManager: Sendable {
         let inputKey = ContentHash.of(bytes)
         guard options.useCache, let store else {
             let probe = try ImageProbe.probe(bytes, name: image.displayName)
-            return try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
+            return try await withMissPermit(image) {
+                try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
+            }
         }
         let actionKey = ActionKey.make(input: inputKey, options: options.api, namespace: backend.namespace)
 
@@ -94,7 +99,9 @@ public final class AssetManager: Sendable {
             options: options.api.canonicalString, namespace: backend.namespace, inputSize: Int64(bytes.count)
         )
         let (extraction, leader) = try await flights.run(actionKey) { [self] in
-            try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+            try await withMissPermit(image) {
+                try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+            }
         }
         if leader { return extraction }
         try store.recordHit(actionKey, savedCredit: true)
@@ -103,6 +110,23 @@ public final class AssetManager: Sendable {
         shared.cache = .hit
         return shared
     }
+
+    /// Runs one miss within ``misses``: it waits in line while the permits are taken, and is
+    /// refused with `ERROR_INSUFFICIENT_RESOURCES` (503) when the line is full too.
+    private func withMissPermit<T>(_ image: ImageSource, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await misses.withPermit(body)
+        } catch is CallLimiter.Full {
+            throw APIError(
+                code: "ERROR_INSUFFICIENT_RESOURCES", errorClass: .transient,
+                message: "Too many new photos are being extracted at once (\(configuration.maxConcurrentMisses) running, \(configuration.maxQueuedMisses) waiting); try \(image.displayName) again in a few seconds.",
+                httpStatus: 503, retryAfter: .seconds(2)
+            )
+        }
+    }
+
+    /// Misses waiting for a permit now (see ``AssetManagerConfiguration/maxConcurrentMisses``).
+    public var queuedMisses: Int { misses.waiting }
 
     /// The stored answer to `actionKey`, counted as a hit, or `nil`: from the entries answered
     /// recently (see ``RecentEntries``), else from the catalog.

@@ -10,6 +10,14 @@ public struct AssetManagerConfiguration: Sendable {
     /// How long a stored answer's result URLs are trusted for resuming its downloads. The API
     /// deletes them after 24 hours; an hour of margin covers clocks and slow downloads.
     public var resultURLLifetime: TimeInterval = 23 * 3600
+    /// The most misses (photos not in the store) this manager fetches at once, each holding
+    /// an upstream call or its downloads, a lock file and a temporary file. Further misses wait
+    /// in line; hits never wait. 32 by default.
+    public var maxConcurrentMisses = 32
+    /// The most misses that wait for one of ``maxConcurrentMisses``. Past it, a miss fails at
+    /// once with `ERROR_INSUFFICIENT_RESOURCES` (class `transient`, HTTP 503 when served):
+    /// a flood of new photos is refused, not queued without end. 1,024 by default.
+    public var maxQueuedMisses = 1024
 
     public init() {}
 }

@@ -4,43 +4,58 @@ import Synchronization
 /// downloads and commits) than it has calls to the API.
 ///
 /// A batch installs one as ``current`` for its tasks; a call outside any batch is not limited.
+/// An ``AssetManager`` keeps one more for every miss it runs (see
+/// ``AssetManagerConfiguration/maxConcurrentMisses``), whose queue is bounded: past
+/// `maxWaiting` waiters, ``withPermit(_:)`` throws ``Full`` at once instead of queueing.
 final class CallLimiter: Sendable {
     @TaskLocal static var current: CallLimiter?
 
     private struct State {
         var available: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [CheckedContinuation<Bool, Never>] = []
     }
+
+    /// Thrown by ``withPermit(_:)`` when every permit is taken and `maxWaiting` callers wait.
+    struct Full: Error {}
 
     private let state: Mutex<State>
+    private let maxWaiting: Int
 
-    init(permits: Int) {
+    init(permits: Int, maxWaiting: Int = .max) {
         state = Mutex(State(available: max(1, permits)))
+        self.maxWaiting = max(0, maxWaiting)
     }
 
+    /// Callers waiting for a permit now.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Runs `body` while holding one of the permits.
-    func withPermit<T>(_ body: () async throws -> T) async rethrows -> T {
-        await acquire()
+    ///
+    /// - Throws: ``Full`` without running `body` when the queue is full; else what `body` throws.
+    func withPermit<T>(_ body: () async throws -> T) async throws -> T {
+        guard await acquire() else { throw Full() }
         defer { release() }
         return try await body()
     }
 
-    private func acquire() async {
+    /// Takes a permit, waiting in line for one; `false` when the line is full.
+    private func acquire() async -> Bool {
         await withCheckedContinuation { continuation in
-            let granted = state.withLock { state -> Bool in
-                guard state.available > 0 else {
-                    state.waiters.append(continuation)
-                    return false
+            let granted = state.withLock { state -> Bool? in
+                if state.available > 0 {
+                    state.available -= 1
+                    return true
                 }
-                state.available -= 1
-                return true
+                guard state.waiters.count < maxWaiting else { return false }
+                state.waiters.append(continuation)
+                return nil
             }
-            if granted { continuation.resume() }
+            if let granted { continuation.resume(returning: granted) }
         }
     }
 
     private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard !state.waiters.isEmpty else {
                 state.available += 1
                 return nil
@@ -48,6 +63,6 @@ final class CallLimiter: Sendable {
             // The permit passes straight to the next waiter.
             return state.waiters.removeFirst()
         }
-        next?.resume()
+        next?.resume(returning: true)
     }
 }

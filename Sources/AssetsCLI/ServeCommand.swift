@@ -27,11 +27,36 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-keys-file"), help: ArgumentHelp("Read client keys from this file, one a line, # for comments (default: $ASSETS_CLIENT_KEYS, comma-separated).", valueName: "file"))
     var clientKeysFile: String?
 
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("The most connections open at once; more get 503 (default: sized from the open-file limit, at most 4096).", valueName: "n"))
+    var maxConnections: Int?
+
+    @Option(name: .customLong("max-misses"), help: ArgumentHelp("The most new photos fetched upstream at once (default: sized from the open-file limit, at most 32).", valueName: "n"))
+    var maxMisses: Int?
+
+    @Option(name: .customLong("max-queued-misses"), help: ArgumentHelp("The most new photos waiting for --max-misses; more get 503 with Retry-After.", valueName: "n"))
+    var maxQueuedMisses = 1024
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds a connection may stay open without a request.", valueName: "seconds"))
+    var idleTimeout: Double = 30
+
+    @Option(name: .customLong("header-timeout"), help: ArgumentHelp("Seconds a client has to send a request's head, from its first byte.", valueName: "seconds"))
+    var headerTimeout: Double = 10
+
+    @Option(name: .customLong("body-timeout"), help: ArgumentHelp("Seconds a client has to send a request's body, from the end of its head.", valueName: "seconds"))
+    var bodyTimeout: Double = 60
+
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port takes a number from 0 to 65535, not \(port).") }
+        for (name, value) in [("--max-connections", maxConnections), ("--max-misses", maxMisses)] {
+            if let value, value < 1 { throw ValidationError("\(name) takes a number of at least 1, not \(value).") }
+        }
+        guard maxQueuedMisses >= 0 else { throw ValidationError("--max-queued-misses takes a number of at least 0, not \(maxQueuedMisses).") }
+        for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+            guard value > 0, value <= 86_400 else { throw ValidationError("\(name) takes a number of seconds above 0 and at most 86400, not \(value).") }
+        }
         if let publicURL {
             guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw ValidationError("--public-url takes an http or https URL, not '\(publicURL)'.")
@@ -47,10 +72,20 @@ struct ServeCommand: AsyncParsableCommand {
             throw Terminal.fail(error.message)
         }
         let store = try storeOptions.open()
-        let manager = AssetManager(store: store, backend: try backendOptions.makeBackend())
+        // Every connection and miss holds files: raise the soft limit as far as allowed, and
+        // size the caps from it, so no number of clients can exhaust the process's files.
+        var (limits, misses) = ServerLimits.derived(fromFileLimit: ServerLimits.raiseFileLimit())
+        if let maxConnections { limits.maxConnections = maxConnections }
+        limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        limits.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+        limits.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
+        var managerConfiguration = AssetManagerConfiguration()
+        managerConfiguration.maxConcurrentMisses = maxMisses ?? misses
+        managerConfiguration.maxQueuedMisses = maxQueuedMisses
+        let manager = AssetManager(store: store, backend: try backendOptions.makeBackend(), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
-            configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:))),
+            configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), limits: limits),
             host: host, port: port, logger: .standardError(label: "assets.serve")
         )
         do {

@@ -1,7 +1,10 @@
 import Assets
 import Foundation
+import HeadExtraction
 import Hummingbird
 import Logging
+import NIOHTTP1
+import Synchronization
 
 /// `assets serve`: the drop-in endpoint, permanent blob URLs, `/healthz` and `/metrics`.
 ///
@@ -45,6 +48,36 @@ public struct AssetsServerApp: Sendable {
         return router
     }
 
+    /// Refuses an extraction request from its head alone, as the route would, without reading
+    /// its body: a missing or unknown client key (`401`), an announced body over the cap (`413`).
+    static func screen(_ configuration: AssetsServerConfiguration) -> ConnectionGuard.Screen {
+        let keys = configuration.clientKeys
+        let limit = configuration.maxBodyBytes
+        return { head in
+            guard head.method == .POST else { return nil }
+            let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            guard path.hasSuffix(HeadExtractionAPI.extractionPath) else { return nil }
+            if !keys.accepts(head.headers.first(name: HeadExtractionAPI.apiKeyHeader)) {
+                return refusal(EnvelopeFailure(code: "ERROR_APPLICATIONS_NOT_EXISTS"))
+            }
+            if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > limit {
+                return refusal(Upload.tooLarge(limit: limit))
+            }
+            return nil
+        }
+    }
+
+    private static func refusal(_ failure: EnvelopeFailure) -> ConnectionGuard.Refusal {
+        let envelope = Envelope.failure(
+            code: failure.code, message: failure.message, status: failure.status,
+            requestID: EnvelopeResponse.newID(), logID: EnvelopeResponse.newID()
+        )
+        return ConnectionGuard.Refusal(
+            status: HTTPResponseStatus(statusCode: envelope.servedStatus), contentType: "application/json",
+            body: Array(envelope.jsonData()), code: failure.code
+        )
+    }
+
     /// Serves until SIGTERM or SIGINT, or until the calling task is cancelled.
     ///
     /// - Parameter onListening: called once with `http://HOST:PORT` when the socket is bound.
@@ -54,7 +87,33 @@ public struct AssetsServerApp: Sendable {
         try await ServerRunner.run(
             router: makeRouter(), host: host, port: port, serverName: "assets", logger: logger,
             bound: bound, collectBodies: (configuration.maxBodyBytes, { [keys = configuration.clientKeys] in keys.accepts($0.headerFields[ServerHeaders.apiKey]) }),
+            limits: configuration.limits, screen: Self.screen(configuration),
+            onConnectionEvent: { [metrics, logger, overLimit = OverLimitLog()] event, refusal in
+                metrics.recordConnectionEvent(event.rawValue)
+                if let refusal { metrics.recordError(code: refusal.code) }
+                if event == .overLimit, let refused = overLimit.due() {
+                    logger.warning("\(refused) connection(s) refused with 503: the server has \(configuration.limits.maxConnections) connections open (--max-connections)")
+                }
+            },
             onListening: onListening
         )
+    }
+}
+
+/// Counts connections refused over the limit and says when to log them: at most once a second,
+/// so that a flood does not become a flood of log lines.
+final class OverLimitLog: Sendable {
+    private let state = Mutex<(count: Int, last: ContinuousClock.Instant?)>((0, nil))
+
+    /// Counts one; returns how many to report if a line is due now.
+    func due() -> Int? {
+        state.withLock { state in
+            state.count += 1
+            let now = ContinuousClock.now
+            if let last = state.last, last.duration(to: now) < .seconds(1) { return nil }
+            let count = state.count
+            state = (0, now)
+            return count
+        }
     }
 }

@@ -25,9 +25,21 @@ enum EnvelopeResponse {
     /// The status is the error's own (the API's answer or ``ImageProbe``'s), else the status
     /// the API documents for the code, else 502 for a transient failure of the way upstream
     /// (timeouts, connection errors) and 500 for anything else.
+    ///
+    /// An `internal` failure (the store cannot be written, a bug) is answered with a generic
+    /// sentence: its own message names server paths and causes that are the operator's
+    /// business, and the route logs it. A `503` carries `Retry-After` when the error knows one.
     static func failure(_ error: APIError) -> Response {
-        failure(error.code, message: error.message, status: status(for: error), requestID: error.requestID)
+        let message = error.errorClass == .internal ? internalMessage : error.message
+        var response = failure(error.code, message: message, status: status(for: error), requestID: error.requestID)
+        if let retryAfter = error.retryAfter, response.status.code == 503 || response.status.code == 429 {
+            response.headers[.retryAfter] = String(max(1, retryAfter.components.seconds))
+        }
+        return response
     }
+
+    /// What a client is told of an `internal` failure.
+    static let internalMessage = "The server could not complete this request; try again later, and tell the server's operator if it persists."
 
     static func status(for error: APIError) -> Int {
         if let status = error.httpStatus { return status }

@@ -33,7 +33,10 @@ struct ExtractionRoute: Sendable {
             )
         } catch {
             metrics?.recordError(code: error.code)
-            if error.errorClass == .transient || error.errorClass == .internal {
+            if error.errorClass == .internal {
+                // The client gets a generic sentence (see EnvelopeResponse.failure); the operator gets this.
+                context.logger.error("extraction failed", metadata: ["code": .string(error.code), "message": .string(error.message)])
+            } else if error.errorClass == .transient {
                 context.logger.warning("extraction failed", metadata: ["code": .string(error.code), "message": .string(error.message)])
             }
             return EnvelopeResponse.failure(error)

@@ -30,6 +30,7 @@ public final class ServerMetrics: Sendable {
     // Made once per label set: the registry's lookup takes a lock and builds strings.
     private let timers = Mutex<[TimerKey: Metrics.Timer]>([:])
     private let errorCounters = Mutex<[String: Metrics.Counter]>([:])
+    private let connectionCounters = Mutex<[String: Metrics.Counter]>([:])
 
     private struct TimerKey: Hashable {
         var route: String
@@ -79,6 +80,18 @@ public final class ServerMetrics: Sendable {
             if let counter = counters[code] { return counter }
             let counter = Metrics.Counter(label: "assets_errors_total", dimensions: [("code", code)], factory: factory)
             counters[code] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Counts a connection closed or refused by the server's limits: `idle`, `header` and
+    /// `body` timeouts, `refused` requests (answered from their head), `over_limit` connections.
+    public func recordConnectionEvent(_ event: String) {
+        let counter = connectionCounters.withLock { counters in
+            if let counter = counters[event] { return counter }
+            let counter = Metrics.Counter(label: "assets_connection_events_total", dimensions: [("event", event)], factory: factory)
+            counters[event] = counter
             return counter
         }
         counter.increment()

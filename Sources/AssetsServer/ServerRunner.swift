@@ -13,8 +13,12 @@ enum ServerRunner {
     /// On SIGTERM or SIGINT the server stops accepting connections and lets the requests in
     /// flight finish before this returns.
     ///
-    /// - Parameter collectBodies: requests with a body of at most `limit` bytes whose head
-    ///   `accepts` reach their route whole (see ``RequestBodyCollector``); `nil` streams every body.
+    /// - Parameters:
+    ///   - collectBodies: requests with a body of at most `limit` bytes whose head `accepts`
+    ///     reach their route whole (see ``RequestBodyCollector``); `nil` streams every body.
+    ///   - limits: connections and timeouts, kept by a ``ConnectionGuard`` on each connection.
+    ///   - screen: refuses a request from its head alone, before it reaches a route.
+    ///   - onConnectionEvent: told of timeouts, refusals and connections over the limit.
     static func run(
         router: Router<AssetsRequestContext>,
         host: String,
@@ -23,17 +27,25 @@ enum ServerRunner {
         logger: Logger,
         bound: BoundAddress,
         collectBodies: (limit: Int, accepts: @Sendable (HTTPRequest) -> Bool)? = nil,
+        limits: ServerLimits = ServerLimits(),
+        screen: ConnectionGuard.Screen? = nil,
+        onConnectionEvent: @escaping @Sendable (ConnectionGuard.Event, ConnectionGuard.Refusal?) -> Void = { _, _ in },
         onListening: @escaping @Sendable (URL) async -> Void
     ) async throws {
         // With Swift concurrency on the singleton's event loops, serve on those same loops: a
         // connection's task then runs on its own channel's thread, with no hops at all.
+        let connections = ConnectionCount(limit: limits.maxConnections)
         let shared = EventLoopConcurrency.isInstalled
         let eventLoops = shared ? MultiThreadedEventLoopGroup.singleton : MultiThreadedEventLoopGroup(numberOfThreads: eventLoopCount)
         let app = Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: collectBodies.map { [RequestBodyCollector(limit: $0.limit, shouldCollect: $0.accepts)] } ?? []
-            )),
+            server: HTTPServerBuilder { responder in
+                GuardedHTTP1Channel(
+                    responder: responder, limits: limits, screen: screen,
+                    additionalHandlers: { collectBodies.map { [RequestBodyCollector(limit: $0.limit, shouldCollect: $0.accepts)] } ?? [] },
+                    connections: connections, onEvent: onConnectionEvent
+                )
+            },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in
                 bound.set(host: host, channel: channel)

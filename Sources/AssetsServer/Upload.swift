@@ -15,10 +15,7 @@ struct Upload: Sendable {
     /// A body whose `Content-Length` is over `limit` is refused before a byte of it is read;
     /// one without a length is refused as soon as it passes `limit`.
     static func read(_ request: Request, limit: Int) async throws -> Result<Upload, EnvelopeFailure> {
-        let tooLarge = EnvelopeFailure(
-            code: "FILE_SIZE_EXCEEDS_LIMIT", status: 413,
-            message: "The request body is larger than \(limit) bytes; send an image of at most 3 MiB (3,145,728 bytes)."
-        )
+        let tooLarge = tooLarge(limit: limit)
         let length = request.headers[.contentLength].flatMap { Int($0) }
         if let length, length > limit {
             return .failure(tooLarge)
@@ -40,6 +37,14 @@ struct Upload: Sendable {
         }
         guard let parts = try? reader.finish() else { return .failure(malformed) }
         return upload(from: parts)
+    }
+
+    /// The answer to a body over `limit` bytes.
+    static func tooLarge(limit: Int) -> EnvelopeFailure {
+        EnvelopeFailure(
+            code: "FILE_SIZE_EXCEEDS_LIMIT", status: 413,
+            message: "The request body is larger than \(limit) bytes; send an image of at most 3 MiB (3,145,728 bytes)."
+        )
     }
 
     private static let malformed = EnvelopeFailure(code: "MISSING_PARAMETERS", message: "The multipart body is malformed; send the image as multipart/form-data.")
