@@ -212,9 +212,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .closed = state {
+        switch state {
+        case .closed, .draining:
+            // Answered already (a refusal, a timeout, a route's early answer): nothing more goes out.
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
+        default:
+            break
         }
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.code >= 200 || head.status == .switchingProtocols:
@@ -323,7 +327,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             var headers = HTTPHeaders()
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             let body = Array("The request was not received in time; send it again, faster.\n".utf8)
-            answerAndClose(context: context, status: .requestTimeout, headers: headers, body: body, drain: 0)
+            // Drained like a refusal: a client still sending would otherwise get a reset, which
+            // discards the answer before it reads it.
+            answerAndClose(context: context, status: .requestTimeout, headers: headers, body: body, drain: limits.drainBytes)
         default:
             close(context: context)
         }

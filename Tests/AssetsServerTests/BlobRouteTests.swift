@@ -12,7 +12,8 @@ import Testing
 
     init() throws {
         fixture = try ServerFixture()
-        bytes = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        // Served only if it is a PNG: the signature, then anything.
+        bytes = Data(BlobRoute.pngSignature) + Data((8..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) })
         hash = try fixture.store.blobs.put(bytes).hash
     }
 
@@ -78,6 +79,29 @@ import Testing
         let response = try await get(uri, headers: [.range: header])
         #expect(response.status == .ok)
         #expect(Data(buffer: response.body) == bytes)
+    }
+
+    @Test func aRawAnswerIsNeverServed() async throws {
+        // Raw API answers are blobs too (JSON with the vendor's temporary URLs).
+        let raw = try fixture.store.blobs.put(Data(#"{"data":{"elements":[{"image_url":"https://vendor.example/tmp/1.png"}]}}"#.utf8)).hash
+        let response = try await get("/blobs/\(raw.hex).png")
+        #expect(response.status == .notFound)
+        #expect(response.headers[.cacheControl] == "no-store")
+        #expect(!String(buffer: response.body).contains("vendor"))
+    }
+
+    @Test func aDamagedBlobIsNeverServedAsImmutable() async throws {
+        var damaged = bytes
+        damaged[500] ^= 0xFF
+        try damaged.write(to: fixture.store.blobs.url(for: hash))
+        for headers: HTTPFields in [[:], [.ifNoneMatch: "\"\(hash.hex)\""], [.range: "bytes=0-9"]] {
+            let response = try await get(uri, headers: headers)
+            #expect(response.status == .internalServerError)
+            #expect(response.headers[.cacheControl] == "no-store")
+            #expect(response.headers[.eTag] == nil)
+            #expect(Data(buffer: response.body) != damaged)
+            #expect(!String(buffer: response.body).contains(fixture.store.root.path))
+        }
     }
 
     @Test func aWellFormedHashThatIsNotStoredIs404() async throws {

@@ -26,6 +26,9 @@ public final class BackgroundProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: stderrFile)
     }
 
+    /// Whether the program is still running.
+    public var isRunning: Bool { process.isRunning }
+
     /// The first line on stdout; fails if the program closes stdout (or exits) first.
     public func firstLine() async throws -> String {
         let handle = stdout.fileHandleForReading

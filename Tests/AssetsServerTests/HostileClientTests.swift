@@ -1,0 +1,185 @@
+import AssetTransport
+import Foundation
+import Testing
+import TestSupport
+
+/// `assets serve` against clients that misbehave on purpose: floods of idle connections,
+/// slowloris heads, stalled bodies, bodies after a refusal, HTTP/1.0. Each test runs the built
+/// executable in a child process, most under a lowered open-file limit (soft and hard), with
+/// short timeouts so that each takes seconds; every wait is bounded.
+@Suite(.serialized) struct HostileClientTests {
+    let folder = TemporaryDirectory("hostile-clients")
+    let assets = Repository.product("assets")
+    static let key = "client-key-1"
+    static let extraction = "/api/cutout/portrait/avatar-extraction"
+
+    /// Starts `assets serve` with the mock backend, `ulimit -n fileLimit` if given.
+    func serve(fileLimit: Int? = nil, _ extra: [String] = []) async throws -> (server: BackgroundProcess, port: Int) {
+        let arguments = ["serve", "--port", "0", "--backend", "mock", "--store", folder.path("store").path] + extra
+        let server: BackgroundProcess
+        if let fileLimit {
+            // `ulimit -n` in sh sets the soft and the hard limit: the server cannot raise it.
+            server = try BackgroundProcess(
+                URL(fileURLWithPath: "/bin/sh"), ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", assets.path] + arguments,
+                environment: ["ASSETS_CLIENT_KEYS": Self.key]
+            )
+        } else {
+            server = try BackgroundProcess(assets, arguments, environment: ["ASSETS_CLIENT_KEYS": Self.key])
+        }
+        let first = try await server.firstLine()
+        let match = try #require(first.wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/))
+        return (server, Int(match.1)!)
+    }
+
+    /// A real upload through libcurl: the server still does its job.
+    func upload(port: Int) async throws -> Int {
+        let image = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
+        let answer = try await CurlTransport().send(HTTPRequest(
+            method: "POST", url: URL(string: "http://127.0.0.1:\(port)\(Self.extraction)")!,
+            headers: [HTTPHeader("ailabapi-api-key", Self.key)],
+            body: .multipart([MultipartPart(name: "image", content: .data(image, filename: "grace_hopper.jpg", contentType: "image/jpeg"))])
+        ))
+        return answer.status
+    }
+
+    @Test func aFloodOfIdleConnectionsPastTheFileLimitGets503AndTheServerLives() async throws {
+        // 600 connections against 256 files: before, the process ran out of files and died.
+        let (server, port) = try await serve(fileLimit: 256, ["--idle-timeout", "3"])
+        var connections: [RawConnection] = []
+        for _ in 0..<600 {
+            guard let connection = try? RawConnection(port: port) else { continue }
+            connections.append(connection)
+        }
+        var refused = 0
+        for connection in connections.prefix(600) {
+            let answer = connection.receive(timeout: .milliseconds(20)) { $0.holdsHTTPHead }
+            if answer.text.hasPrefix("HTTP/1.1 503") {
+                refused += 1
+                #expect(answer.text.lowercased().contains("retry-after: 1"))
+            }
+        }
+        #expect(refused > 0, "connections past the limit are answered 503")
+        #expect(server.isRunning)
+        // The admitted ones are closed once idle for 3 s.
+        let admitted = try #require(connections.first)
+        #expect(admitted.receive(timeout: .seconds(15)).closed)
+        for connection in connections { connection.close() }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await upload(port: port) == 200)
+        let (status, stderr) = await server.terminate()
+        #expect(status == 0, "exits cleanly on SIGTERM: \(stderr.suffix(400))")
+        #expect(stderr.contains("refused with 503"))
+    }
+
+    @Test func aSlowlorisHeadIsAnswered408AndClosed() async throws {
+        let (server, port) = try await serve(["--header-timeout", "1"])
+        let connection = try RawConnection(port: port)
+        let padding = String(repeating: "a", count: 200)
+        let head = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: \(padding)".utf8)
+        var answer = RawConnection.Received(bytes: [], closed: false)
+        // A byte every 100 ms: the head would take 23 s.
+        for byte in head {
+            guard connection.send([byte]) else { break }
+            answer = connection.receive(timeout: .milliseconds(100))
+            if answer.closed || !answer.bytes.isEmpty { break }
+        }
+        if !answer.closed { answer = connection.receive(timeout: .seconds(5)) }
+        #expect(answer.text.hasPrefix("HTTP/1.1 408"), "\(answer.text)")
+        #expect(answer.closed || connection.receive(timeout: .seconds(5)).closed)
+        #expect(try await upload(port: port) == 200)
+        _ = await server.terminate()
+    }
+
+    @Test func aStalledUploadIsCutOffAtTheBodyTimeout() async throws {
+        let (server, port) = try await serve(["--body-timeout", "1"])
+        let connection = try RawConnection(port: port)
+        connection.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nailabapi-api-key: \(Self.key)\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 3000000\r\n\r\n")
+        connection.send([UInt8](repeating: 0x61, count: 100_000))
+        let answer = connection.receive(timeout: .seconds(10))
+        #expect(answer.text.hasPrefix("HTTP/1.1 408"), "\(answer.text)")
+        #expect(answer.closed)
+        _ = await server.terminate()
+    }
+
+    @Test func expect100ContinueIsAnsweredForAKnownKeyOnly() async throws {
+        let (server, port) = try await serve()
+        let known = try RawConnection(port: port)
+        known.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nailabapi-api-key: \(Self.key)\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
+        let go = known.receive(timeout: .seconds(5)) { $0.holdsHTTPHead }
+        #expect(go.text.hasPrefix("HTTP/1.1 100 Continue"), "\(go.text)")
+
+        let unknown = try RawConnection(port: port)
+        unknown.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nailabapi-api-key: nobody\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")
+        let refused = unknown.receive(timeout: .seconds(5))
+        #expect(refused.text.hasPrefix("HTTP/1.1 401"), "\(refused.text)")
+        #expect(refused.text.contains("ERROR_APPLICATIONS_NOT_EXISTS"))
+        #expect(refused.closed, "closed at once: the client sends no body")
+
+        let tooLarge = try RawConnection(port: port)
+        tooLarge.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nailabapi-api-key: \(Self.key)\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n")
+        let large = tooLarge.receive(timeout: .seconds(5))
+        #expect(large.text.hasPrefix("HTTP/1.1 413"), "\(large.text)")
+        #expect(large.closed)
+        _ = await server.terminate()
+    }
+
+    @Test(arguments: [("nobody", "HTTP/1.1 401"), (HostileClientTests.key, "HTTP/1.1 413")])
+    func anEarlyRefusalReadsLittleOfTheBodyThenCloses(key: String, status: String) async throws {
+        let (server, port) = try await serve()
+        let connection = try RawConnection(port: port)
+        connection.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nailabapi-api-key: \(key)\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 40000000\r\n\r\n")
+        // Keep sending: the server must stop reading, answer and close, not swallow 40 MB.
+        var sent = 0
+        while sent < 40_000_000, connection.send([UInt8](repeating: 0x61, count: 65536)) {
+            sent += 65536
+        }
+        let answer = connection.receive(timeout: .seconds(5))
+        #expect(sent < 10_000_000, "the server stopped reading after \(sent) bytes")
+        #expect(answer.closed)
+        _ = await server.terminate()
+    }
+
+    @Test func anEarlyRefusalIsSeenByAClientThatWaitsForIt() async throws {
+        let (server, port) = try await serve()
+        let connection = try RawConnection(port: port)
+        connection.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nailabapi-api-key: nobody\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 3000000\r\n\r\n")
+        connection.send([UInt8](repeating: 0x61, count: 1000))
+        let answer = connection.receive(timeout: .seconds(5))
+        #expect(answer.text.hasPrefix("HTTP/1.1 401"), "\(answer.text)")
+        #expect(answer.text.lowercased().contains("connection: close"))
+        #expect(answer.closed, "closed, not left hanging")
+        _ = await server.terminate()
+    }
+
+    @Test func anHTTP10ConnectionIsClosedAfterItsAnswer() async throws {
+        let (server, port) = try await serve()
+        let connection = try RawConnection(port: port)
+        connection.send("GET /healthz HTTP/1.0\r\n\r\n")
+        let answer = connection.receive(timeout: .seconds(5))
+        #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.text.hasSuffix("ok\n"))
+        #expect(answer.closed)
+
+        // HTTP/1.1 keeps the connection for a second request.
+        let kept = try RawConnection(port: port)
+        kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let first = kept.receive(timeout: .seconds(5)) { $0.count > 0 && String(decoding: $0, as: UTF8.self).hasSuffix("ok\n") }
+        #expect(!first.closed)
+        kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let second = kept.receive(timeout: .seconds(5))
+        #expect(second.text.hasPrefix("HTTP/1.1 200"))
+        #expect(second.closed)
+        _ = await server.terminate()
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let (server, port) = try await serve()
+        let connection = try RawConnection(port: port)
+        connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let answer = connection.receive(timeout: .seconds(5))
+        let statuses = answer.text.matches(of: /HTTP\/1\.1 \d{3}/).map { String($0.output) }
+        #expect(statuses == ["HTTP/1.1 200", "HTTP/1.1 404", "HTTP/1.1 200"])
+        #expect(answer.closed)
+        _ = await server.terminate()
+    }
+}
