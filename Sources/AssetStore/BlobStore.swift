@@ -118,10 +118,10 @@ public struct BlobStore: Sendable {
     public func read(_ hash: ContentHash, verify: Bool = false) throws -> Data {
         let path = path(for: hash)
         let file: (descriptor: Int32, size: Int64)
-        do {
-            file = try Self.openRegularFile(path)
-        } catch let error as StoreError where error.kind == .io || error.kind == .corruptBlob {
-            throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        switch Self.openFile(path) {
+        case .opened(let descriptor, let size): file = (descriptor, size)
+        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        case .failed(let error): throw error
         }
         defer { close(file.descriptor) }
         let data = try Self.readWhole(file.descriptor, size: file.size, path: path)
@@ -154,12 +154,10 @@ public struct BlobStore: Sendable {
     public func check(_ hash: ContentHash, size expected: Int64?) -> Condition {
         let path = path(for: hash)
         let file: (descriptor: Int32, size: Int64)
-        do {
-            file = try Self.openRegularFile(path)
-        } catch let error as StoreError {
-            return error.kind == .io || error.kind == .corruptBlob ? .missing : .unreadable(error)
-        } catch {
-            return .missing
+        switch Self.openFile(path) {
+        case .opened(let descriptor, let size): file = (descriptor, size)
+        case .absent: return .missing
+        case .failed(let error): return .unreadable(error)
         }
         defer { close(file.descriptor) }
         if let expected, expected != file.size { return .corrupt }
@@ -188,30 +186,46 @@ public struct BlobStore: Sendable {
         return try readWhole(file.descriptor, size: file.size, path: url.path)
     }
 
+    /// What ``openFile(_:)`` found at a path.
+    enum OpenedFile {
+        /// A regular file, open for reading, and its size.
+        case opened(descriptor: Int32, size: Int64)
+        /// No regular file: nothing there, a symlink, a FIFO, a folder, or a file where a
+        /// folder on the way should be.
+        case absent
+        /// The file could not be opened or examined for another reason (no descriptors left,
+        /// permission denied, an I/O error).
+        case failed(StoreError)
+    }
+
     /// Opens `path` for reading without following a symlink (`O_NOFOLLOW`) or waiting on a
-    /// FIFO (`O_NONBLOCK`), and requires a regular file. Returns the descriptor and its size.
-    ///
-    /// - Throws: `.corruptBlob` when the path is a symlink or not a regular file; otherwise an
-    ///   error worded by `errno` (`.io` for a missing file).
-    static func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int64) {
+    /// FIFO (`O_NONBLOCK`), and requires a regular file (`fstat` of the descriptor).
+    static func openFile(_ path: String) -> OpenedFile {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
-            if errno == ELOOP {
-                throw StoreError(.corruptBlob, "\(path) is a symbolic link, not a file; run `assets cache verify --repair`.")
-            }
-            throw ioError("open", path)
+            return [ENOENT, ENOTDIR, ELOOP].contains(errno) ? .absent : .failed(ioError("open", path))
         }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             let error = ioError("stat", path)
             close(descriptor)
-            throw error
+            return .failed(error)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(descriptor)
-            throw StoreError(.corruptBlob, "\(path) is not a regular file; run `assets cache verify --repair`.")
+            return .absent
         }
-        return (descriptor, Int64(info.st_size))
+        return .opened(descriptor: descriptor, size: Int64(info.st_size))
+    }
+
+    /// ``openFile(_:)``, throwing: `.corruptBlob` when there is no regular file at `path` (a
+    /// symlink is never followed), otherwise an error worded by `errno`.
+    static func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int64) {
+        switch openFile(path) {
+        case .opened(let descriptor, let size): return (descriptor, size)
+        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); run `assets cache verify --repair`.")
+        case .failed(let error): throw error
+        }
     }
 
     /// Reads from `descriptor` until end of file; `size` (from `fstat`) is the expected length.
@@ -323,12 +337,6 @@ public struct BlobStore: Sendable {
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)
-    }
-
-    static func fileSize(_ url: URL) throws -> Int64 {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else { throw ioError("stat", url.path) }
-        return Int64(info.st_size)
     }
 
     /// The error for a failed system call on `path`, worded by the current `errno`.

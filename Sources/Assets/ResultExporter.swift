@@ -65,7 +65,7 @@ public struct ResultExporter: Sendable {
             let bytes: Data
             do {
                 bytes = try BlobStore.readRegularFile(at: element.fileURL)
-            } catch let error as StoreError where error.kind != .corruptBlob && error.kind != .io {
+            } catch let error as StoreError where error.kind != .corruptBlob {
                 throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: error.message)
             } catch {
                 throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; run `assets cache verify --repair` and extract again.")
