@@ -1,6 +1,7 @@
 import AssetStore
 import Foundation
 import GRDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -235,5 +236,29 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: held.path), "a held lock is never swept")
         holder.release()
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.locksFolder.path).isEmpty)
+    }
+
+    @Test func aBlobStoredAgainWhileGCRunsKeepsItsFile() async throws {
+        let store = try Store(at: folder.url)
+        let shared = Data("a result many photos share".utf8)
+        let sharedKey = ContentHash.of(shared)
+        let lost = Mutex(0)
+        // Each round forgets every entry (so gc may remove the blob) and stores the blob again
+        // at once: the new entry's file must survive a gc that removed the old row just before.
+        let writer = BackgroundLoop { round in
+            for old in try store.catalog.allEntries() { try store.catalog.remove(old.actionKey) }
+            try storeExtraction(store, name: "shared-\(round)", results: [shared])
+            usleep(300)
+            if !store.blobs.contains(sharedKey) { lost.withLock { $0 += 1 } }
+        }
+        let collector = BackgroundLoop { _ in try store.gc() }
+        try await Task.sleep(for: .milliseconds(1500))
+        await writer.stop()
+        await collector.stop()
+        #expect(writer.failure == nil, "\(String(describing: writer.failure))")
+        #expect(collector.failure == nil, "\(String(describing: collector.failure))")
+        #expect(collector.rounds > 5)
+        #expect(lost.withLock { $0 } == 0, "a committed entry lost its blob file to gc")
+        #expect(try store.verify().isClean)
     }
 }
