@@ -179,6 +179,18 @@ extension Store {
             }
             bad.insert(hash)
         }
+        for row in malformed {
+            let (condition, arguments) = row.locator
+            guard let current = try Row.fetchOne(db, sql: "SELECT * FROM \(row.table) WHERE \(condition)", arguments: arguments) else { continue }
+            var values: [String: CatalogValue] = [:]
+            for (name, value) in current { values[name] = CatalogValue(value) }
+            // An extraction is reported with its own columns only; its elements' problem is in `problem`.
+            if row.values.allSatisfy({ values[$0.key] == nil || values[$0.key] == $0.value }) {
+                confirmed.malformed.append(row)
+                // Its entries lose their blob with it: they are broken in the same repair.
+                if row.table == "blobs", case .blob(let key)? = row.values["key"], let hash = ContentHash(bytes: key) { bad.insert(hash) }
+            }
+        }
         for entry in candidates {
             guard try Bool.fetchOne(db, sql: """
                 SELECT 1 FROM extractions WHERE id = ? AND action_key = ? AND state = 'ok' AND created_at = ? AND created_at <= ?
@@ -190,16 +202,6 @@ extension Store {
                 return try bad.contains(key) || !Bool.exists(db, blob: key)
             }
             if isBroken { confirmed.broken.append(entry) }
-        }
-        for row in malformed {
-            let (condition, arguments) = row.locator
-            guard let current = try Row.fetchOne(db, sql: "SELECT * FROM \(row.table) WHERE \(condition)", arguments: arguments) else { continue }
-            var values: [String: CatalogValue] = [:]
-            for (name, value) in current { values[name] = CatalogValue(value) }
-            // An extraction is reported with its own columns only; its elements' problem is in `problem`.
-            if row.values.allSatisfy({ values[$0.key] == nil || values[$0.key] == $0.value }) {
-                confirmed.malformed.append(row)
-            }
         }
         return confirmed
     }

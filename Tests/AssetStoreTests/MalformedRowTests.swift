@@ -110,4 +110,20 @@ import TestSupport
         #expect(report.evictedEntries >= 1)
         #expect(try store.catalog.entry(for: damaged.good.actionKey) == nil)
     }
+
+    @Test func anEntryWhoseBlobRowIsMalformedGoesInTheSameRepair() throws {
+        let store = try Store(at: folder.url)
+        let good = try storeExtraction(store, name: "good", results: [Data("good".utf8)])
+        let victim = try storeExtraction(store, name: "victim", results: [Data("victim".utf8)])
+        let key = try #require(victim.elements.first?.blobKey)
+        try damage(store, "UPDATE blobs SET size = 'big' WHERE key = ?", [key.bytes])
+        let report = try store.verify()
+        #expect(report.malformedRows.map(\.table) == ["blobs"])
+        #expect(report.brokenEntries == [victim.actionKey.hex])
+        let repaired = try store.verify(repair: true)
+        #expect(repaired.quarantinedRows == 1)
+        #expect(repaired.removedEntries == 1)
+        #expect(try store.verify().isClean, "one repair is enough")
+        #expect(try store.catalog.entry(for: good.actionKey)?.state == .ok)
+    }
 }
