@@ -145,7 +145,10 @@ let package = Package(
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "AssetsServerTests",
             dependencies: ["AssetsServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -41,24 +41,26 @@ public struct BlobStore: Sendable {
         return rootPath + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
-    /// Whether the blob's file exists.
+    /// Whether the blob's file exists as a regular file. A symlink, a FIFO or a folder at a
+    /// blob's path is not a blob: it is never followed.
     public func contains(_ hash: ContentHash) -> Bool {
-        var info = stat()
-        return stat(path(for: hash), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        size(of: hash) != nil
     }
 
-    /// The size of the blob's file, or `nil` if it is missing.
+    /// The size of the blob's file, or `nil` if it is missing or not a regular file (a
+    /// symlink at the path is not followed).
     public func size(of hash: ContentHash) -> Int64? {
         var info = stat()
-        guard stat(path(for: hash), &info) == 0 else { return nil }
+        guard lstat(path(for: hash), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(info.st_size)
     }
 
-    /// Stores `data` and returns its hash. Existing blobs are not rewritten.
+    /// Stores `data` and returns its hash. A blob already stored (a regular file of the same
+    /// size) is not rewritten; anything else at its path (a symlink, a short file) is replaced.
     @discardableResult
     public func put(_ data: Data) throws -> (hash: ContentHash, size: Int64) {
         let hash = ContentHash.of(data)
-        if contains(hash) { return (hash, Int64(data.count)) }
+        if size(of: hash) == Int64(data.count) { return (hash, Int64(data.count)) }
         let temporary = try makeTemporaryFile(for: hash)
         do {
             try write(data, toDescriptor: temporary.descriptor, path: temporary.url.path)
@@ -74,28 +76,27 @@ public struct BlobStore: Sendable {
     ///
     /// The source file is consumed: renamed into place, or removed if the blob already exists.
     /// It should be on the same file system as the store (a download into the store's `tmp`
-    /// folder is).
+    /// folder is), and must be a regular file: a symlink is refused, never followed.
     @discardableResult
     public func put(fileAt source: URL) throws -> (hash: ContentHash, size: Int64) {
-        let hash = try ContentHash.of(fileAt: source)
-        let size = try Self.fileSize(source)
-        if contains(hash) {
-            try? FileManager.default.removeItem(at: source)
+        let file = try Self.openRegularFile(source.path)
+        defer { close(file.descriptor) }
+        let hash = try ContentHash.of(descriptor: file.descriptor, path: source.path)
+        let size = file.size
+        if self.size(of: hash) == size {
+            unlink(source.path)
             return (hash, size)
         }
         let destination = url(for: hash)
         try createShard(for: destination)
         // fsync the source before the rename, so the renamed file is whole after a power cut.
-        let descriptor = open(source.path, O_RDONLY)
-        guard descriptor >= 0 else { throw Self.ioError("open", source.path) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw Self.ioError("fsync", source.path) }
+        guard fsync(file.descriptor) == 0 else { throw Self.ioError("fsync", source.path) }
         guard rename(source.path, destination.path) == 0 else {
             // A cross-device source: copy through a temporary file in the shard instead.
             if errno == EXDEV {
-                let data = try Data(contentsOf: source)
+                let data = try Self.readWhole(file.descriptor, size: size, path: source.path)
                 try put(data)
-                try? FileManager.default.removeItem(at: source)
+                unlink(source.path)
                 return (hash, size)
             }
             throw Self.ioError("rename", destination.path)
@@ -104,26 +105,156 @@ public struct BlobStore: Sendable {
         return (hash, size)
     }
 
-    /// The blob's bytes. With `verify`, they are re-hashed and a mismatch throws.
+    /// The blob's bytes, read whole from the file before they are used. With `verify`, they
+    /// are re-hashed and a mismatch throws.
+    ///
+    /// The file is opened without following symlinks (`O_NOFOLLOW`) and must be a regular file:
+    /// a symlink or a FIFO at the blob's path counts as a missing blob, and is never followed
+    /// or waited on. This is the way to serve a blob.
+    ///
+    /// - Throws: ``StoreError`` `.corruptBlob` when the blob is missing, not a regular file or
+    ///   (with `verify`) does not match its hash; another kind, worded by `errno`, when the
+    ///   file cannot be read (too many open files, for one).
     public func read(_ hash: ContentHash, verify: Bool = false) throws -> Data {
-        let url = url(for: hash)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        let path = path(for: hash)
+        let file: (descriptor: Int32, size: Int64)
+        switch Self.openFile(path) {
+        case .opened(let descriptor, let size): file = (descriptor, size)
+        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        case .failed(let error): throw error
         }
+        defer { close(file.descriptor) }
+        let data = try Self.readWhole(file.descriptor, size: file.size, path: path)
         if verify, ContentHash.of(data) != hash {
             throw StoreError(.corruptBlob, "Blob \(hash.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
         }
         return data
     }
 
-    /// Re-hashes the blob's file. Returns `false` when it is missing or corrupt.
+    /// Re-hashes the blob's file (a regular file, never a symlink's target). Returns `false`
+    /// when it is missing, not a regular file or corrupt.
     public func isIntact(_ hash: ContentHash) -> Bool {
-        (try? ContentHash.of(fileAt: url(for: hash))) == hash
+        check(hash, size: nil) == .intact
+    }
+
+    /// What ``check(_:size:)`` found.
+    public enum Condition: Sendable, Hashable {
+        /// A regular file whose bytes hash to its name (and, if asked, of the expected size).
+        case intact
+        /// No regular file at the path (nothing, or a symlink, a FIFO, a folder).
+        case missing
+        /// A regular file of the wrong size or whose bytes do not match its name.
+        case corrupt
+        /// The file could not be read (too many open files, an I/O error): no verdict.
+        case unreadable(StoreError)
+    }
+
+    /// Checks the blob's file: a regular file, of `size` bytes if given, whose bytes hash to
+    /// its name. Opened with `O_NOFOLLOW`; read in 1 MiB chunks.
+    public func check(_ hash: ContentHash, size expected: Int64?) -> Condition {
+        let path = path(for: hash)
+        let file: (descriptor: Int32, size: Int64)
+        switch Self.openFile(path) {
+        case .opened(let descriptor, let size): file = (descriptor, size)
+        case .absent: return .missing
+        case .failed(let error): return .unreadable(error)
+        }
+        defer { close(file.descriptor) }
+        if let expected, expected != file.size { return .corrupt }
+        do {
+            return try ContentHash.of(descriptor: file.descriptor, path: path) == hash ? .intact : .corrupt
+        } catch let error as StoreError {
+            return .unreadable(error)
+        } catch {
+            return .corrupt
+        }
     }
 
     /// Deletes the blob's file, if any.
     public func remove(_ hash: ContentHash) {
         unlink(path(for: hash))
+    }
+
+    /// Reads a regular file whole, without following a symlink at its path: what
+    /// `ResultExporter` copies out of the store, so that a planted link never leaks a file.
+    ///
+    /// - Throws: ``StoreError`` when the path is missing, a symlink or not a regular file, or
+    ///   cannot be read.
+    public static func readRegularFile(at url: URL) throws -> Data {
+        let file = try openRegularFile(url.path)
+        defer { close(file.descriptor) }
+        return try readWhole(file.descriptor, size: file.size, path: url.path)
+    }
+
+    /// What ``openFile(_:)`` found at a path.
+    enum OpenedFile {
+        /// A regular file, open for reading, and its size.
+        case opened(descriptor: Int32, size: Int64)
+        /// No regular file: nothing there, a symlink, a FIFO, a folder, or a file where a
+        /// folder on the way should be.
+        case absent
+        /// The file could not be opened or examined for another reason (no descriptors left,
+        /// permission denied, an I/O error).
+        case failed(StoreError)
+    }
+
+    /// Opens `path` for reading without following a symlink (`O_NOFOLLOW`) or waiting on a
+    /// FIFO (`O_NONBLOCK`), and requires a regular file (`fstat` of the descriptor).
+    static func openFile(_ path: String) -> OpenedFile {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            return [ENOENT, ENOTDIR, ELOOP].contains(errno) ? .absent : .failed(ioError("open", path))
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let error = ioError("stat", path)
+            close(descriptor)
+            return .failed(error)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            return .absent
+        }
+        return .opened(descriptor: descriptor, size: Int64(info.st_size))
+    }
+
+    /// ``openFile(_:)``, throwing: `.corruptBlob` when there is no regular file at `path` (a
+    /// symlink is never followed), otherwise an error worded by `errno`.
+    static func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int64) {
+        switch openFile(path) {
+        case .opened(let descriptor, let size): return (descriptor, size)
+        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); run `assets cache verify --repair`.")
+        case .failed(let error): throw error
+        }
+    }
+
+    /// Reads from `descriptor` until end of file; `size` (from `fstat`) is the expected length.
+    static func readWhole(_ descriptor: Int32, size: Int64, path: String) throws -> Data {
+        var data = Data(count: Int(max(size, 0)))
+        var offset = 0
+        while offset < data.count {
+            let wanted = data.count - offset
+            let got = data.withUnsafeMutableBytes { buffer in Glibc.read(descriptor, buffer.baseAddress! + offset, wanted) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ioError("read", path)
+            }
+            if got == 0 { break }
+            offset += got
+        }
+        data.count = offset
+        // A file that grew after fstat: read the rest too.
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while offset == Int(max(size, 0)) {
+            let got = chunk.withUnsafeMutableBytes { buffer in Glibc.read(descriptor, buffer.baseAddress!, buffer.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ioError("read", path)
+            }
+            if got == 0 { break }
+            data.append(contentsOf: chunk[..<got])
+        }
+        return data
     }
 
     /// Every file under the root: blobs (with their hash) and temporary files.
@@ -195,10 +326,8 @@ public struct BlobStore: Sendable {
 
     private func createShard(for destination: URL) throws {
         let folder = destination.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.unusableLocation, "Cannot create \(folder.path): \(Self.reason(error)); check that the store folder is writable.")
+        for path in [rootPath, folder.path] where mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw Self.ioError("create the folder", path)
         }
     }
 
@@ -210,22 +339,8 @@ public struct BlobStore: Sendable {
         close(descriptor)
     }
 
-    static func fileSize(_ url: URL) throws -> Int64 {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else { throw ioError("stat", url.path) }
-        return Int64(info.st_size)
-    }
-
+    /// The error for a failed system call on `path`, worded by the current `errno`.
     static func ioError(_ operation: String, _ path: String) -> StoreError {
-        let reason = String(cString: strerror(errno))
-        return StoreError(.io, "Cannot \(operation) \(path): \(reason); check the store folder's permissions and free space.")
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return (error as NSError).localizedDescription
+        StoreError.system(operation, path, errno: errno)
     }
 }

@@ -32,7 +32,10 @@ extension Catalog {
         try read { db in
             var values: [Counter: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
-                if let counter = Counter(rawValue: row["name"]) { values[counter] = row["value"] }
+                // A malformed counter reads as nothing (verify reports it) rather than stopping here.
+                guard let name = String.fromDatabaseValue(row[0] as DatabaseValue), let counter = Counter(rawValue: name),
+                      let value = Int64.fromDatabaseValue(row[1] as DatabaseValue) else { continue }
+                values[counter] = value
             }
             return values
         }
@@ -44,6 +47,7 @@ extension Catalog {
     /// than an fsync on every hit. The next FULL commit makes them durable too.
     public func recordHits(_ hits: [ContentHash: Int64], creditsSaved: Int64, now: Date = Date()) throws {
         guard !hits.isEmpty else { return }
+        guard !isReadOnly else { throw readOnlyError }
         let time = now.unixMilliseconds
         do {
             try pool.writeWithoutTransaction { db in

@@ -78,13 +78,59 @@ extension Catalog {
         }
     }
 
-    /// Every entry, most recently used first.
+    /// Every well-formed entry, most recently used first. Malformed rows are left out; see
+    /// ``scanEntries()``.
     public func allEntries() throws -> [CatalogEntry] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM extractions x ORDER BY x.last_used_at DESC, x.id DESC")
-            let elements = try Self.fetchAllElements(db)
-            return rows.map { Self.entry(from: $0, elements: elements[$0[0]] ?? []) }
+        try scanEntries().entries
+    }
+
+    /// Every entry, most recently used first, and the rows that could not be read as entries.
+    public func scanEntries() throws -> (entries: [CatalogEntry], malformed: [MalformedRow]) {
+        try read { db in try Self.scanEntries(db) }
+    }
+
+    /// ``scanEntries()`` inside the caller's transaction.
+    static func scanEntries(_ db: Database) throws -> (entries: [CatalogEntry], malformed: [MalformedRow]) {
+        let rows = try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM extractions x ORDER BY x.last_used_at DESC, x.id DESC")
+        var malformed: [MalformedRow] = []
+        var elements: [Int64: [CatalogEntry.Element]] = [:]
+        var badElements: [Int64: String] = [:]
+        let known = Set(rows.map { $0[0] as DatabaseValue })
+        for row in try Row.fetchAll(db, sql: "SELECT e.extraction_id, \(elementColumns) FROM elements e ORDER BY e.extraction_id, e.position") {
+            var problem: String?
+            do {
+                let id = try row.int64(0, "extraction_id")
+                if !known.contains(row[0] as DatabaseValue) {
+                    // Rows of an extraction that is gone are deleted with it (ON DELETE CASCADE);
+                    // one left behind is reported with the others.
+                    problem = "it belongs to no extraction"
+                } else {
+                    do {
+                        elements[id, default: []].append(try element(from: row, at: 1))
+                    } catch {
+                        problem = error.problem
+                        badElements[id] = badElements[id] ?? "element \((row[1] as DatabaseValue).description) is malformed (\(error.problem))"
+                    }
+                }
+            } catch {
+                problem = error.problem
+            }
+            if let problem {
+                malformed.append(MalformedRow(table: "elements", row: row.renamed(elementRowNames), problem: problem))
+            }
         }
+        var entries: [CatalogEntry] = []
+        entries.reserveCapacity(rows.count)
+        for row in rows {
+            do throws(RowDecodingError) {
+                let id = try row.int64(0, "id")
+                if let problem = badElements[id] { throw RowDecodingError(problem: problem) }
+                entries.append(try entry(from: row, elements: elements[id] ?? []))
+            } catch {
+                malformed.append(MalformedRow(table: "extractions", row: row.renamed(entryRowNames), problem: error.problem))
+            }
+        }
+        return (entries, malformed)
     }
 
     // MARK: - Rows
@@ -132,7 +178,15 @@ extension Catalog {
     /// The `elements` columns in the order ``element(from:at:)`` reads them.
     static let elementColumns = "e.position, e.blob_key, e.source_url, e.width, e.height, e.x, e.y"
 
+    /// The column names of a row read with ``entryColumns``, for ``MalformedRow``.
+    static let entryRowNames = entryColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "x.", with: "") }
+    /// The column names of a row read with `extraction_id` and ``elementColumns``.
+    static let elementRowNames = ["extraction_id"] + elementColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "e.", with: "") }
+
     /// One statement, prepared once per connection: this is the hit path.
+    ///
+    /// - Throws: ``StoreError`` `.malformedRow` when the row (or one of its elements) holds
+    ///   values that are not what the schema says, instead of trusting or trapping on them.
     static func fetchEntry(_ db: Database, actionKey: ContentHash) throws -> CatalogEntry? {
         let statement = try db.cachedStatement(sql: """
             SELECT \(entryColumns), \(elementColumns)
@@ -141,52 +195,62 @@ extension Catalog {
             """)
         let rows = try Row.fetchAll(statement, arguments: [actionKey.bytes])
         guard let first = rows.first else { return nil }
-        // An extraction without elements (a negative one) comes back as one row of NULLs.
-        let elements = rows.compactMap { row in
-            row.hasNull(atIndex: entryColumnCount) ? nil : element(from: row, at: entryColumnCount)
+        do {
+            // An extraction without elements (a negative one) comes back as one row of NULLs.
+            var elements: [CatalogEntry.Element] = []
+            for row in rows where !row.hasNull(atIndex: entryColumnCount) {
+                elements.append(try element(from: row, at: entryColumnCount))
+            }
+            return try entry(from: first, elements: elements)
+        } catch {
+            let id = (first[0] as DatabaseValue).description
+            throw StoreError(.malformedRow, "The catalog row of extraction \(id) (\(actionKey.hex)) is malformed: \(error.problem); run `assets cache verify --repair` to quarantine it.")
         }
-        return entry(from: first, elements: elements)
-    }
-
-    /// Every element, grouped by extraction id, in position order.
-    static func fetchAllElements(_ db: Database) throws -> [Int64: [CatalogEntry.Element]] {
-        var grouped: [Int64: [CatalogEntry.Element]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT e.extraction_id, \(elementColumns) FROM elements e ORDER BY e.extraction_id, e.position") {
-            grouped[row[0], default: []].append(element(from: row, at: 1))
-        }
-        return grouped
     }
 
     /// An element from a row holding ``elementColumns`` from column `start` on.
-    static func element(from row: Row, at start: Int) -> CatalogEntry.Element {
-        let blob: Data? = row[start + 1]
-        return CatalogEntry.Element(
-            position: row[start], blobKey: blob.flatMap(ContentHash.init(bytes:)), sourceURL: row[start + 2],
-            width: row[start + 3], height: row[start + 4], x: row[start + 5], y: row[start + 6]
+    static func element(from row: Row, at start: Int) throws(RowDecodingError) -> CatalogEntry.Element {
+        CatalogEntry.Element(
+            position: try row.int(start, "position"), blobKey: try row.optionalHash(start + 1, "blob_key"),
+            sourceURL: try row.optionalText(start + 2, "source_url"),
+            width: try row.int(start + 3, "width"), height: try row.int(start + 4, "height"),
+            x: try row.int(start + 5, "x"), y: try row.int(start + 6, "y")
         )
     }
 
     /// An entry from a row that starts with ``entryColumns``.
-    static func entry(from row: Row, elements: [CatalogEntry.Element]) -> CatalogEntry {
-        let response: Data? = row[11]
+    static func entry(from row: Row, elements: [CatalogEntry.Element]) throws(RowDecodingError) -> CatalogEntry {
+        let stateText = try row.text(6, "state")
+        guard let state = CatalogEntry.State(rawValue: stateText) else {
+            throw RowDecodingError(problem: "its state is '\(stateText)', not pending, ok or failed")
+        }
         return CatalogEntry(
-            id: row[0],
-            actionKey: ContentHash(bytes: row[1])!,
-            inputKey: ContentHash(bytes: row[2])!,
-            operation: row[3],
-            options: row[4],
-            namespace: row[5],
-            state: CatalogEntry.State(rawValue: row[6]) ?? .failed,
-            errorCode: row[7],
-            errorMessage: row[8],
-            requestID: row[9],
-            logID: row[10],
-            responseKey: response.flatMap(ContentHash.init(bytes:)),
-            inputSize: row[12],
-            createdAt: Date(unixMilliseconds: row[13]),
-            lastUsedAt: Date(unixMilliseconds: row[14]),
-            hitCount: row[15],
+            id: try row.int64(0, "id"),
+            actionKey: try row.hash(1, "action_key"),
+            inputKey: try row.hash(2, "input_key"),
+            operation: try row.text(3, "operation"),
+            options: try row.text(4, "options"),
+            namespace: try row.text(5, "namespace"),
+            state: state,
+            errorCode: try row.optionalText(7, "error_code"),
+            errorMessage: try row.optionalText(8, "error_message"),
+            requestID: try row.optionalText(9, "request_id"),
+            logID: try row.optionalText(10, "log_id"),
+            responseKey: try row.optionalHash(11, "response_key"),
+            inputSize: try row.int64(12, "input_size"),
+            createdAt: Date(unixMilliseconds: try row.int64(13, "created_at")),
+            lastUsedAt: Date(unixMilliseconds: try row.int64(14, "last_used_at")),
+            hitCount: try row.int64(15, "hit_count"),
             elements: elements
         )
+    }
+}
+
+extension Row {
+    /// The row's values under other column names (position by position), for reports.
+    func renamed(_ names: [String]) -> Row {
+        var dictionary: [String: DatabaseValue] = [:]
+        for (index, name) in names.enumerated() where index < count { dictionary[name] = self[index] as DatabaseValue }
+        return Row(dictionary)
     }
 }

@@ -1,5 +1,10 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A SHA-256 digest: the address of a blob, an input or an action.
 ///
@@ -43,12 +48,27 @@ public struct ContentHash: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The SHA-256 of a file, read in 1 MiB chunks so that large files never sit in memory.
+    ///
+    /// The file must be a regular file: a symlink at `url` is refused, never followed (see
+    /// ``BlobStore/read(_:verify:)``), and a FIFO is never waited on.
     public static func of(fileAt url: URL) throws -> ContentHash {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
+        let file = try BlobStore.openRegularFile(url.path)
+        defer { close(file.descriptor) }
+        return try of(descriptor: file.descriptor, path: url.path)
+    }
+
+    /// The SHA-256 of what is left to read from `descriptor`, in 1 MiB chunks.
+    static func of(descriptor: Int32, path: String) throws -> ContentHash {
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { buffer in read(descriptor, buffer.baseAddress!, buffer.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw BlobStore.ioError("read", path)
+            }
+            if got == 0 { break }
+            chunk.withUnsafeBytes { buffer in hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<got])) }
         }
         return ContentHash(digest: hasher.finalize())
     }

@@ -35,16 +35,19 @@ extension Store {
         try flushHits()
         let counters = try catalog.counters()
         return try catalog.read { db in
-            let states = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM extractions GROUP BY state")
+            // Read leniently: a malformed row must not stop the count (verify reports it).
+            let states = try Row.fetchAll(db, sql: "SELECT CAST(state AS TEXT), count(*) FROM extractions GROUP BY 1")
             var byState: [String: Int64] = [:]
-            for row in states { byState[row["state"]] = row["n"] }
-            let blobRow = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM blobs")
+            for row in states {
+                if let state = String.fromDatabaseValue(row[0] as DatabaseValue) { byState[state] = Int64.fromDatabaseValue(row[1] as DatabaseValue) ?? 0 }
+            }
+            let blobRow = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(CASE typeof(size) WHEN 'integer' THEN size ELSE 0 END), 0) FROM blobs")
             return StoreStats(
                 entries: (byState["ok"] ?? 0) + (byState["failed"] ?? 0),
                 negative: byState["failed"] ?? 0,
                 pending: byState["pending"] ?? 0,
-                blobs: blobRow?["n"] ?? 0,
-                bytes: blobRow?["bytes"] ?? 0,
+                blobs: blobRow.flatMap { Int64.fromDatabaseValue($0[0] as DatabaseValue) } ?? 0,
+                bytes: blobRow.flatMap { Int64.fromDatabaseValue($0[1] as DatabaseValue) } ?? 0,
                 hits: counters[.hits] ?? 0,
                 misses: counters[.misses] ?? 0,
                 upstreamCalls: counters[.upstreamCalls] ?? 0,
@@ -80,15 +83,23 @@ extension Store {
         }
     }
 
-    /// Every extraction, most recently used first.
+    /// Every well-formed extraction, most recently used first.
     public func list() throws -> [Listing] {
+        try listing().listings
+    }
+
+    /// Every well-formed extraction, most recently used first, and the catalog rows that could
+    /// not be read (reported, never trusted; `verify --repair` quarantines them).
+    public func listing() throws -> (listings: [Listing], malformed: [MalformedRow]) {
         try flushHits()
-        let sizes = try catalog.read { db -> [Data: Int64] in
+        let (sizes, scan) = try catalog.read { db -> ([Data: Int64], (entries: [CatalogEntry], malformed: [MalformedRow])) in
             var sizes: [Data: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, size FROM blobs") { sizes[row["key"]] = row["size"] }
-            return sizes
+            for row in try Row.fetchAll(db, sql: "SELECT key, size FROM blobs") {
+                if let key = Data.fromDatabaseValue(row[0] as DatabaseValue), let size = Int64.fromDatabaseValue(row[1] as DatabaseValue) { sizes[key] = size }
+            }
+            return (sizes, try Catalog.scanEntries(db))
         }
-        return try catalog.allEntries().map { entry in
+        let listings = scan.entries.map { entry in
             Listing(
                 actionKey: entry.actionKey.hex, inputSHA256: entry.inputKey.hex, operation: entry.operation,
                 options: entry.options, namespace: entry.namespace, state: entry.state, errorCode: entry.errorCode,
@@ -97,5 +108,6 @@ extension Store {
                 hits: entry.hitCount, createdAt: entry.createdAt, lastUsedAt: entry.lastUsedAt
             )
         }
+        return (listings, scan.malformed)
     }
 }

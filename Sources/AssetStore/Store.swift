@@ -39,14 +39,43 @@ public final class Store: Sendable {
     /// Opens the store at `root`, creating it on first use.
     ///
     /// - Throws: ``StoreError`` with one sentence saying what is wrong with the folder.
-    public init(at root: URL) throws {
+    public convenience init(at root: URL) throws {
+        try self.init(at: root, readOnly: false)
+    }
+
+    /// Opens the store at `root`: for writing (creating it on first use), or read-only.
+    ///
+    /// - Parameter readOnly: open an existing store without ever writing to it: nothing is
+    ///   created, hits are not counted, and `gc` or `verify(repair: true)` throw
+    ///   ``StoreError`` `.readOnly`. `stats`, `list` and `verify` work on a store whose folder
+    ///   and files cannot be written (another user's, or a read-only mount).
+    /// - Throws: ``StoreError`` with one sentence saying what is wrong with the folder.
+    public init(at root: URL, readOnly: Bool) throws {
         self.root = root
-        try Self.prepareFolder(root)
-        for name in ["blobs", "tmp", "locks"] {
-            try Self.prepareFolder(root.appendingPathComponent(name, isDirectory: true))
+        if readOnly {
+            var info = stat()
+            guard stat(root.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw StoreError(.unusableLocation, "There is no store folder at \(root.path); pass --store with the folder of an existing store.")
+            }
+        } else {
+            try Self.prepareFolder(root)
+            for name in ["blobs", "tmp", "locks"] {
+                try Self.prepareFolder(root.appendingPathComponent(name, isDirectory: true))
+            }
         }
         blobs = BlobStore(root: root.appendingPathComponent("blobs", isDirectory: true))
-        catalog = try Catalog(url: root.appendingPathComponent("catalog.sqlite"))
+        catalog = try Catalog(url: root.appendingPathComponent("catalog.sqlite"), readOnly: readOnly)
+    }
+
+    /// Whether the store was opened read-only (see ``init(at:readOnly:)``).
+    public var isReadOnly: Bool { catalog.isReadOnly }
+
+    /// Whether this process cannot write the existing store at `root` (its folder or its
+    /// catalog file is not writable), so that only a read-only open can inspect it.
+    public static func isUnwritable(_ root: URL) -> Bool {
+        let catalog = root.appendingPathComponent("catalog.sqlite").path
+        guard FileManager.default.fileExists(atPath: catalog) else { return false }
+        return access(root.path, W_OK) != 0 || access(catalog, W_OK) != 0
     }
 
     deinit {
@@ -67,6 +96,7 @@ public final class Store: Sendable {
     /// write transaction (nor for another process holding the catalog's write lock), and a
     /// failed write keeps its counts for the next batch.
     public func recordHit(_ actionKey: ContentHash, savedCredit: Bool) throws {
+        guard !isReadOnly else { return }
         let due = pendingHits.withLock { pending -> Bool in
             pending.counts[actionKey, default: 0] += 1
             if savedCredit { pending.creditsSaved += 1 }

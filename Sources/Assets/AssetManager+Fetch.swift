@@ -10,7 +10,7 @@ extension AssetManager {
     func fetchShared(_ image: ImageSource, bytes: Data, identity: ExtractionIdentity, probe: ProbedImage, options: ExtractionOptions, store: Store) async throws -> Extraction {
         let lock = try FileLock(url: store.locksFolder.appendingPathComponent(identity.actionKey.hex + ".lock"))
         try await lock.lockAsync()
-        defer { lock.unlock() }
+        defer { lock.release() }
 
         // Another process may have answered while this one waited for the lock.
         if let entry = try store.catalog.entry(for: identity.actionKey) {

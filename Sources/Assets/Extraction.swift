@@ -23,6 +23,15 @@ public struct Extraction: Sendable, Hashable {
         /// The top-left corner of the element in the input photo.
         public var x: Int
         public var y: Int
+
+        public init(sha256: ContentHash, fileURL: URL, width: Int, height: Int, x: Int, y: Int) {
+            self.sha256 = sha256
+            self.fileURL = fileURL
+            self.width = width
+            self.height = height
+            self.x = x
+            self.y = y
+        }
     }
 
     /// The SHA-256 of the input's bytes.

@@ -34,26 +34,52 @@ public struct ResultExporter: Sendable {
 
     /// Writes every element of `extraction` and returns the absolute paths, in element order.
     ///
+    /// Each result is read whole from its file without following a symlink (see
+    /// ``AssetStore/BlobStore/readRegularFile(at:)``) and checked against its hash before it is
+    /// written, so the files written are always regular files holding the result's own bytes.
+    /// A target that is a symlink (or anything but a regular file) is in the way like a file
+    /// with other bytes.
+    ///
     /// - Throws: ``APIError`` `OUTPUT_EXISTS` before writing anything if a file is in the way,
-    ///   or `OUTPUT_UNWRITABLE` if the folder cannot be written.
+    ///   `RESULT_UNREADABLE` if a stored result is missing or does not match its hash, or
+    ///   `OUTPUT_UNWRITABLE` if the folder cannot be written.
     public func export(_ extraction: Extraction, stem: String, returnForm: ReturnForm?) throws(APIError) -> [URL] {
         let names = Self.fileNames(stem: stem, count: extraction.elements.count, returnForm: returnForm)
         let targets = names.map { folder.appendingPathComponent($0).standardizedFileURL }
-        var pending: [(source: URL, target: URL)] = []
+        var pending: [(element: Extraction.Element, target: URL)] = []
         for (element, target) in zip(extraction.elements, targets) {
-            if let existing = FileManager.default.contents(atPath: target.path) {
-                if ContentHash.of(existing) == element.sha256 { continue }
+            var info = stat()
+            if lstat(target.path, &info) == 0 {
+                if (info.st_mode & S_IFMT) == S_IFREG, let existing = try? BlobStore.readRegularFile(at: target),
+                   ContentHash.of(existing) == element.sha256 {
+                    continue
+                }
                 guard force else {
                     throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; pass --force to replace it, or choose another --out.")
                 }
             }
-            pending.append((element.fileURL, target))
+            pending.append((element, target))
+        }
+        var contents: [(bytes: Data, target: URL)] = []
+        for (element, target) in pending {
+            let bytes: Data
+            do {
+                bytes = try BlobStore.readRegularFile(at: element.fileURL)
+            } catch let error as StoreError where error.kind != .corruptBlob {
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: error.message)
+            } catch {
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; run `assets cache verify --repair` and extract again.")
+            }
+            guard ContentHash.of(bytes) == element.sha256 else {
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
+            }
+            contents.append((bytes, target))
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for (source, target) in pending {
+            for (bytes, target) in contents {
                 let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString)")
-                try FileManager.default.copyItem(at: source, to: temporary)
+                try bytes.write(to: temporary)
                 // rename(2) replaces the target atomically: a reader sees the old file or the new one.
                 guard rename(temporary.path, target.path) == 0 else {
                     let reason = String(cString: strerror(errno))

@@ -5,7 +5,7 @@ struct CacheGCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Evict old or least-recently-used extractions and sweep leftovers.",
-        discussion: "Orphan blobs and temporary files older than an hour are always swept. Safe while other processes extract."
+        discussion: "Orphan blobs and temporary files older than an hour, and lock files nobody holds, are always swept. Safe while other processes extract: the catalog change is committed before any file is deleted."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -36,7 +36,7 @@ struct CacheGCCommand: ParsableCommand {
         if json {
             Terminal.out(Terminal.json(report))
         } else {
-            Terminal.out("evicted \(report.evictedEntries) extraction\(report.evictedEntries == 1 ? "" : "s"), removed \(report.removedBlobs) blob\(report.removedBlobs == 1 ? "" : "s") (\(Format.bytes(report.freedBytes))), swept \(report.sweptOrphans) orphan\(report.sweptOrphans == 1 ? "" : "s") and \(report.sweptTemporaryFiles) temporary file\(report.sweptTemporaryFiles == 1 ? "" : "s"); \(Format.bytes(report.remainingBytes)) left")
+            Terminal.out("evicted \(report.evictedEntries) extraction\(report.evictedEntries == 1 ? "" : "s"), removed \(report.removedBlobs) blob\(report.removedBlobs == 1 ? "" : "s") (\(Format.bytes(report.freedBytes))), swept \(report.sweptOrphans) orphan\(report.sweptOrphans == 1 ? "" : "s") and \(report.sweptTemporaryFiles) temporary file\(report.sweptTemporaryFiles == 1 ? "" : "s")\(report.sweptLocks > 0 ? ", and \(report.sweptLocks) unused lock file\(report.sweptLocks == 1 ? "" : "s")" : ""); \(Format.bytes(report.remainingBytes)) left")
         }
         Terminal.flush()
     }

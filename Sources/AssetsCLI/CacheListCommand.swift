@@ -14,8 +14,8 @@ struct CacheListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try storeOptions.open()
-        let listings = try Terminal.run { try store.list() }
+        let store = try storeOptions.open(readOnlyIfUnwritable: true)
+        let (listings, malformed) = try Terminal.run { try store.listing() }
         for listing in listings {
             if json {
                 Terminal.out(Terminal.json(listing))
@@ -29,5 +29,8 @@ struct CacheListCommand: ParsableCommand {
             }
         }
         Terminal.flush()
+        if !malformed.isEmpty {
+            Terminal.err("\(malformed.count) malformed catalog row\(malformed.count == 1 ? " was" : "s were") left out; run `assets cache verify --repair` to quarantine \(malformed.count == 1 ? "it" : "them").")
+        }
     }
 }

@@ -13,7 +13,7 @@ struct CacheStatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(readOnlyIfUnwritable: true)
         let stats = try Terminal.run { try store.stats() }
         if json {
             Terminal.out(Terminal.spacedJSON(stats))

@@ -10,9 +10,13 @@ struct StoreOptions: ParsableArguments {
     var location: URL { StoreLocation.resolve(explicit: store) }
 
     /// Opens the store, or prints one `Error:` line and exits with status 2.
-    func open() throws -> Store {
+    ///
+    /// - Parameter readOnlyIfUnwritable: for commands that only read (`stats`, `ls`,
+    ///   `verify`): an existing store this process cannot write is opened read-only instead of
+    ///   refused. A write (`verify --repair`) then fails with status 2 and says so.
+    func open(readOnlyIfUnwritable: Bool = false) throws -> Store {
         do {
-            return try Store(at: location)
+            return try Store(at: location, readOnly: readOnlyIfUnwritable && Store.isUnwritable(location))
         } catch let error as StoreError {
             throw Terminal.fail(error.message)
         }

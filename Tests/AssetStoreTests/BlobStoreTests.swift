@@ -1,5 +1,8 @@
 import AssetStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -63,5 +66,80 @@ import TestSupport
         let file = folder.path("x.txt")
         try Data("x".utf8).write(to: file)
         #expect(try ContentHash.of(fileAt: file) == hash)
+    }
+
+    /// Plants `target` at the path of the blob whose hash is `hash` as a symlink.
+    func plantSymlink(to target: URL, as hash: ContentHash) throws {
+        let path = blobs.url(for: hash)
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: path, withDestinationURL: target)
+    }
+
+    @Test func aSymlinkAtABlobPathIsNeverFollowed() throws {
+        let secret = folder.path("outside-the-store.txt")
+        let bytes = Data("root:x:0:0:root:/root:/bin/bash\n".utf8)
+        try bytes.write(to: secret)
+        let hash = ContentHash.of(bytes)
+        try plantSymlink(to: secret, as: hash)
+
+        #expect(!blobs.contains(hash), "a symlink is not a blob")
+        #expect(blobs.size(of: hash) == nil)
+        #expect(!blobs.isIntact(hash))
+        #expect(blobs.check(hash, size: Int64(bytes.count)) == .missing)
+        #expect(throws: StoreError.self) { try blobs.read(hash) }
+        #expect(throws: StoreError.self) { try blobs.read(hash, verify: true) }
+        #expect(throws: StoreError.self) { try BlobStore.readRegularFile(at: blobs.url(for: hash)) }
+        #expect(throws: StoreError.self) { try ContentHash.of(fileAt: blobs.url(for: hash)) }
+        do {
+            _ = try blobs.read(hash)
+        } catch let error as StoreError {
+            #expect(error.kind == .corruptBlob)
+            #expect(error.message.contains("verify --repair"))
+        }
+    }
+
+    @Test func aFIFOAtABlobPathIsMissingAndNeverWaitedOn() throws {
+        let hash = ContentHash.of("a fifo")
+        let path = blobs.url(for: hash)
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(mkfifo(path.path, 0o644) == 0)
+        // Before, opening it blocked for ever waiting for a writer.
+        #expect(!blobs.contains(hash))
+        #expect(blobs.check(hash, size: nil) == .missing)
+        #expect(throws: StoreError.self) { try blobs.read(hash) }
+    }
+
+    @Test func putReplacesASymlinkAtTheBlobPathInsteadOfTakingItForTheBlob() throws {
+        let data = Data("the real result".utf8)
+        let hash = ContentHash.of(data)
+        let elsewhere = folder.path("elsewhere.txt")
+        let other = Data("same size, other!".utf8)
+        try other.write(to: elsewhere)
+        try plantSymlink(to: elsewhere, as: hash)
+
+        #expect(try blobs.put(data).hash == hash)
+        var info = stat()
+        #expect(lstat(blobs.url(for: hash).path, &info) == 0)
+        #expect((info.st_mode & S_IFMT) == S_IFREG, "the link was replaced by the blob itself")
+        #expect(try blobs.read(hash, verify: true) == data)
+        #expect(try Data(contentsOf: elsewhere) == other, "the link's target is untouched")
+    }
+
+    @Test func aShortFileAtTheBlobPathIsRewrittenByPut() throws {
+        let data = Data("a complete result".utf8)
+        let hash = ContentHash.of(data)
+        let path = blobs.url(for: hash)
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("a comp".utf8).write(to: path)
+        try blobs.put(data)
+        #expect(try blobs.read(hash, verify: true) == data)
+    }
+
+    @Test func readReadsTheWholeFile() throws {
+        let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let (hash, _) = try blobs.put(data)
+        #expect(try blobs.read(hash, verify: true) == data)
+        #expect(blobs.check(hash, size: Int64(data.count)) == .intact)
+        #expect(blobs.check(hash, size: 1) == .corrupt)
     }
 }

@@ -68,4 +68,63 @@ import TestSupport
             (error as? StoreError)?.kind == .corruptCatalog
         }
     }
+
+    /// Databases of other programs: a table of their own; a table named like one of ours but
+    /// no migrations; another GRDB app's migrations.
+    static let foreignSchemas = [
+        "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos (path) VALUES ('a.jpg')",
+        "CREATE TABLE extractions (x); INSERT INTO extractions VALUES (1)",
+        "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v1'); CREATE TABLE users (id)",
+    ]
+
+    @Test(arguments: foreignSchemas)
+    func aForeignSQLiteDatabaseIsRefusedAndLeftByteForByteUntouched(_ schema: String) throws {
+        let url = folder.path("catalog.sqlite")
+        let queue = try DatabaseQueue(path: url.path)
+        try queue.write { db in try db.execute(sql: schema) }
+        try queue.close()
+        let before = try Data(contentsOf: url)
+
+        #expect {
+            _ = try Catalog(url: url)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.kind == .foreignCatalog && error.message.contains("not an assets catalog") && error.message.contains("--store")
+        }
+        #expect(throws: StoreError.self) { _ = try Store(at: folder.url) }
+        #expect(try Data(contentsOf: url) == before)
+        #expect(!FileManager.default.fileExists(atPath: url.path + "-wal"), "not even switched to WAL")
+        let tables = try DatabaseQueue(path: url.path).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'blobs'")
+        }
+        #expect(tables.isEmpty, "no schema was added")
+    }
+
+    @Test func anEmptyFileOrATablelessDatabaseBecomesANewCatalog() throws {
+        let empty = folder.path("empty.sqlite")
+        try Data().write(to: empty)
+        #expect(try Catalog(url: empty).appliedMigrations() == Catalog.knownMigrations)
+
+        let tableless = folder.path("tableless.sqlite")
+        let queue = try DatabaseQueue(path: tableless.path)
+        try queue.write { db in try db.execute(sql: "PRAGMA user_version = 0") }
+        try queue.close()
+        #expect(try Catalog(url: tableless).appliedMigrations() == Catalog.knownMigrations)
+    }
+
+    @Test func aReadOnlyCatalogReadsAndRefusesWrites() throws {
+        let url = folder.path("catalog.sqlite")
+        let writable = try Catalog(url: url)
+        try writable.increment([.hits: 3])
+        let readOnly = try Catalog(url: url, readOnly: true)
+        #expect(readOnly.isReadOnly)
+        #expect(try readOnly.counters()[.hits] == 3)
+        #expect {
+            try readOnly.increment([.hits: 1])
+        } throws: { error in
+            (error as? StoreError)?.kind == .readOnly
+        }
+        #expect(throws: StoreError.self) { _ = try Catalog(url: folder.path("absent.sqlite"), readOnly: true) }
+        #expect(!FileManager.default.fileExists(atPath: folder.path("absent.sqlite").path), "a read-only open creates nothing")
+    }
 }

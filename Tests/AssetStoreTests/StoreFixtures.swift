@@ -1,5 +1,6 @@
 import AssetStore
 import Foundation
+import Synchronization
 
 /// Writes a complete extraction with the given result bytes, as AssetManager would.
 @discardableResult
@@ -24,4 +25,41 @@ func storeExtraction(_ store: Store, name: String, results: [Data], now: Date = 
 /// Sets a file's modification time into the past.
 func backdate(_ url: URL, by seconds: TimeInterval) throws {
     try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-seconds)], ofItemAtPath: url.path)
+}
+
+/// Runs `body` on a thread of its own (never on Swift's cooperative pool) until `stop` is set,
+/// passing the round number; the returned task ends when the thread does.
+final class BackgroundLoop: @unchecked Sendable {
+    private let stopped = Mutex(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// The first error `body` threw, if any.
+    private(set) var failure: (any Error)?
+    private(set) var rounds = 0
+
+    init(_ body: @escaping @Sendable (Int) throws -> Void) {
+        Thread { [self] in
+            var round = 0
+            while !stopped.withLock({ $0 }) {
+                do {
+                    try body(round)
+                } catch {
+                    failure = failure ?? error
+                }
+                round += 1
+            }
+            rounds = round
+            finished.signal()
+        }.start()
+    }
+
+    /// Stops the loop and waits for its thread, off the cooperative pool.
+    func stop() async {
+        stopped.withLock { $0 = true }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread { [self] in
+                finished.wait()
+                done.resume()
+            }.start()
+        }
+    }
 }

@@ -1,6 +1,10 @@
 import Foundation
+import GRDB
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `assets` binary as a person would and checks what it prints and returns.
 @Suite struct CacheCommandTests {
@@ -78,5 +82,132 @@ import TestSupport
         let result = try await run(["cache", "gc", "--max-size", "lots", "--store", folder.path("s").path])
         #expect(result.status == 64)
         #expect(result.stderrText.contains("--max-size"))
+    }
+
+    /// A store holding the mock backend's answers for the three fixtures.
+    func filledStore(_ name: String) async throws -> URL {
+        let store = folder.path(name)
+        let inputs = ["grace_hopper.jpg", "astronaut.png", "coffee.png"].map { Repository.fixture($0).path }
+        let result = try await run(["extract"] + inputs + ["--backend", "mock", "--quiet", "--out", folder.path("out-\(name)").path, "--store", store.path])
+        #expect(result.status == 0, "\(result.stderrText)")
+        return store
+    }
+
+    @Test func aReadOnlyStoreCanBeInspectedButNotRepaired() async throws {
+        let store = try await filledStore("read-only")
+        // Root ignores permissions: run the commands as nobody, who cannot write the store.
+        var prefix: [String] = []
+        if getuid() == 0 {
+            let probe = try? await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/true"])
+            guard probe?.status == 0 else {
+                print("skipped aReadOnlyStoreCanBeInspectedButNotRepaired: setpriv cannot drop root here")
+                return
+            }
+            prefix = ["--reuid=65534", "--regid=65534", "--clear-groups", assets.path]
+        }
+        #expect(chmodTree(store, removingWrite: true))
+        defer { _ = chmodTree(store, removingWrite: false) }
+        func runUnprivileged(_ arguments: [String]) async throws -> ProcessResult {
+            prefix.isEmpty
+                ? try await run(arguments)
+                : try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/setpriv"), prefix + arguments, environment: ["HOME": "/nonexistent"])
+        }
+        let before = try folderSnapshot(store)
+
+        let stats = try await runUnprivileged(["cache", "stats", "--json", "--store", store.path])
+        #expect(stats.status == 0, "\(stats.stderrText)")
+        #expect(stats.stdoutText.contains("\"entries\": 3"))
+        let list = try await runUnprivileged(["cache", "ls", "--store", store.path])
+        #expect(list.status == 0, "\(list.stderrText)")
+        #expect(list.lines.count == 3)
+        let verify = try await runUnprivileged(["cache", "verify", "--store", store.path])
+        #expect(verify.status == 0, "\(verify.stderrText)")
+        #expect(verify.stdoutText.contains("all intact"))
+
+        let repair = try await runUnprivileged(["cache", "verify", "--repair", "--store", store.path])
+        #expect(repair.status == 2)
+        let lines = repair.stderrText.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("Error: ") == true)
+        #expect(repair.stderrText.contains("read-only"), "\(repair.stderrText)")
+        #expect(try folderSnapshot(store) == before, "nothing in the store changed")
+    }
+
+    /// Adds or removes write permission on everything under `url`, with chmod -R.
+    func chmodTree(_ url: URL, removingWrite: Bool) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/chmod")
+        process.arguments = ["-R", removingWrite ? "a-w" : "u+w", url.path]
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// Every file's name and bytes below `url`.
+    func folderSnapshot(_ url: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for case let file as URL in FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil) ?? FileManager.DirectoryEnumerator() {
+            var info = stat()
+            if lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { files[file.path] = try Data(contentsOf: file) }
+        }
+        return files
+    }
+
+    @Test func aForeignDatabaseAtTheCatalogPathIsRefusedWithOneLine() async throws {
+        let store = folder.path("foreign")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        let catalog = store.appendingPathComponent("catalog.sqlite")
+        let queue = try DatabaseQueue(path: catalog.path)
+        try await queue.write { db in try db.execute(sql: "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')") }
+        try queue.close()
+        let before = try Data(contentsOf: catalog)
+        let result = try await run(["cache", "stats", "--store", store.path])
+        #expect(result.status == 2)
+        #expect(result.stderrText.hasPrefix("Error: "))
+        #expect(result.stderrText.contains("not an assets catalog"))
+        #expect(result.stderrText.split(separator: "\n").count == 1)
+        #expect(try Data(contentsOf: catalog) == before)
+    }
+
+    @Test func aMalformedRowIsListedAroundReportedAndRepaired() async throws {
+        let store = try await filledStore("malformed")
+        let queue = try DatabaseQueue(path: store.appendingPathComponent("catalog.sqlite").path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE extractions SET action_key = x'0102' WHERE id = (SELECT min(id) FROM extractions)")
+        }
+        try queue.close()
+
+        let list = try await run(["cache", "ls", "--store", store.path])
+        #expect(list.status == 0, "\(list.stderrText)")
+        #expect(list.lines.count == 2, "the other extractions are listed")
+        #expect(list.stderrText.contains("1 malformed catalog row"))
+        #expect(list.stderrText.contains("verify --repair"))
+
+        let verify = try await run(["cache", "verify", "--json", "--store", store.path])
+        #expect(verify.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: verify.stdout) as? [String: Any])
+        #expect((object["malformed_rows"] as? [Any])?.count == 1)
+
+        let repair = try await run(["cache", "verify", "--repair", "--store", store.path])
+        #expect(repair.status == 1, "the run found a fault")
+        #expect(repair.stdoutText.contains("quarantined 1 malformed row"), "\(repair.stdoutText)")
+        let again = try await run(["cache", "verify", "--store", store.path])
+        #expect(again.status == 0, "\(again.stdoutText)")
+        let quarantine = try FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent("quarantine").path)
+        #expect(quarantine.filter { $0.hasSuffix(".json") }.count == 1)
+    }
+
+    @Test func runningOutOfFileDescriptorsIsNamedAndNeverBlamedOnPermissionsOrTakenForCorruption() async throws {
+        let store = try await filledStore("descriptors")
+        var named = false
+        for limit in 6...24 {
+            let result = try await ChildProcess.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "ulimit -n \(limit) && exec \"$0\" cache verify --store \"$1\"", assets.path, store.path])
+            #expect(result.status != 1, "limit \(limit): a lack of descriptors is no corrupt blob: \(result.stdoutText)")
+            #expect(!result.stderrText.lowercased().contains("permission"), "limit \(limit): \(result.stderrText)")
+            if result.stderrText.contains("too many open files") || result.stderrText.contains("open-file limit") { named = true }
+        }
+        #expect(named, "some limit ran out of descriptors and said so")
+        let verify = try await run(["cache", "verify", "--store", store.path])
+        #expect(verify.status == 0)
     }
 }
