@@ -8,9 +8,9 @@ import Foundation
 /// _ = try await transport.download(HTTPRequest(url: resultURL), to: file, limit: 32 << 20)
 /// ```
 ///
-/// Each transfer runs on one of ``TransferThreads``' threads, so transfers never hold Swift's
-/// cooperative pool, and however many are asked for at once, at most
-/// ``TransferThreads/maxThreads`` run (and hold sockets and threads) at a time. Redirects (at most 5) are followed one hop at a time, and every
+/// Each transfer runs on one of the transport's ``TransferThreads``, so transfers never hold
+/// Swift's cooperative pool, and however many are asked for at once, at most
+/// `maxConcurrentTransfers` run (and hold sockets and threads) at a time. Redirects (at most 5) are followed one hop at a time, and every
 /// target is checked by ``URLPolicy`` first. When a redirect leaves the original scheme, host
 /// or port, the request's headers are dropped so a credential never reaches another server.
 /// Proxies from the environment (`https_proxy`, `no_proxy`, …) apply, as libcurl does.
@@ -23,10 +23,21 @@ public struct CurlTransport: Transport {
 
     /// Timeouts, the download cap (also the cap on a `send` response body) and the http rule.
     public var configuration: TransportConfiguration
+    /// The threads this transport's transfers run on (shared by its copies).
+    let threads: TransferThreads
 
     /// Makes a transport; libcurl is initialized once per process on first use.
-    public init(configuration: TransportConfiguration = TransportConfiguration()) {
+    ///
+    /// - Parameter maxConcurrentTransfers: the most transfers of this transport (and its
+    ///   copies) that run at once; more wait in line.
+    public init(configuration: TransportConfiguration, maxConcurrentTransfers: Int) {
         self.configuration = configuration
+        threads = TransferThreads(maxThreads: maxConcurrentTransfers)
+    }
+
+    /// Makes a transport that runs at most ``TransferThreads/defaultMaxThreads`` transfers at once.
+    public init(configuration: TransportConfiguration = TransportConfiguration()) {
+        self.init(configuration: configuration, maxConcurrentTransfers: TransferThreads.defaultMaxThreads)
     }
 
     /// Sends `request`; see ``Transport/send(_:)``. The total time is `request.timeout`, else
@@ -81,7 +92,7 @@ public struct CurlTransport: Transport {
         let flag = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                TransferThreads.shared.submit {
+                threads.submit {
                     continuation.resume(with: Result {
                         // Cancelled while it waited for a thread: never start it.
                         if flag.isCancelled { throw CancellationError() }

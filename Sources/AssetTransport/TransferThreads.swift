@@ -1,24 +1,25 @@
 import Foundation
 import Synchronization
 
-/// A bounded set of threads that run blocking transfers, shared by every ``CurlTransport`` in
-/// the process.
+/// A bounded set of threads that run one ``CurlTransport``'s blocking transfers.
 ///
 /// A libcurl "easy" transfer blocks its thread for as long as it takes (up to its timeout), so
 /// it cannot run on Swift's cooperative pool. Before this, each transfer started a thread of its
 /// own: 300 concurrent misses in `assets serve` meant 300 threads, each with its stack and its
 /// `/proc` files, and under a low file limit the thread library itself trapped. Now at most
-/// ``maxThreads`` transfers run at once; the rest wait in order, without a thread, and a
-/// transfer's timeout starts when it starts running.
+/// ``maxThreads`` transfers of a transport run at once; the rest wait in order, without a
+/// thread, and a transfer's timeout starts when it starts running.
 ///
-/// Threads are started on demand and kept, so a steady load costs no thread creation.
+/// Each transport has a pool of its own (its copies share it), so a transfer never waits for a
+/// thread held by another transport's transfer, such as a test's client calling a server in the
+/// same process. Threads are started on demand and end after ``idleLifetime`` without work.
 public final class TransferThreads: Sendable {
-    /// The pool every ``CurlTransport`` uses.
-    public static let shared = TransferThreads(maxThreads: TransferThreads.defaultMaxThreads)
-
     /// 32: enough for a serve's capped misses (each is one call, then its downloads at once)
     /// and for any `--jobs` a person gives, far below any file or thread limit.
     public static let defaultMaxThreads = 32
+
+    /// How long a thread waits for work before it ends.
+    public static let idleLifetime: TimeInterval = 30
 
     /// The most transfers that run at once.
     public let maxThreads: Int
@@ -77,9 +78,15 @@ public final class TransferThreads: Sendable {
                 wake.unlock()
                 continue
             }
-            wake.wait()
-            state.withLock { $0.idle -= 1 }
+            let woken = wake.wait(until: Date(timeIntervalSinceNow: Self.idleLifetime))
+            let ends = state.withLock { state -> Bool in
+                state.idle -= 1
+                guard !woken, state.queue.count == state.head else { return false }
+                state.threads -= 1
+                return true
+            }
             wake.unlock()
+            if ends { return }
         }
     }
 

@@ -57,6 +57,13 @@ public final class AssetManager: Sendable {
             return try await extractUntyped(image, options: options)
         } catch let error as APIError {
             throw error
+        } catch let error as StoreError where error.kind == .tooManyOpenFiles {
+            // A passing shortage (a flood of connections or misses): worth a retry, not a bug.
+            throw APIError(
+                code: "ERROR_INSUFFICIENT_RESOURCES", errorClass: .transient,
+                message: "The process is out of open files for now; try \(image.displayName) again in a few seconds.",
+                httpStatus: 503, retryAfter: .seconds(2)
+            )
         } catch let error as StoreError {
             throw APIError(code: "STORE_ERROR", errorClass: .internal, message: error.message)
         } catch is CancellationError {

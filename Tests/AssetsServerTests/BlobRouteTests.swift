@@ -104,6 +104,23 @@ import Testing
         }
     }
 
+    @Test func aSymlinkAtABlobPathIsNeverFollowed() async throws {
+        // A PNG outside the store, and a link to it planted under its own hash: only not
+        // following the link keeps it from being served.
+        var other = bytes
+        other[999] ^= 1
+        let outside = fixture.folder.path("outside.png")
+        try other.write(to: outside)
+        let planted = ContentHash.of(other)
+        let path = fixture.store.blobs.url(for: planted)
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: path, withDestinationURL: outside)
+        let response = try await get("/blobs/\(planted.hex).png")
+        #expect(response.status == .notFound)
+        #expect(response.headers[.cacheControl] == "no-store")
+        #expect(Data(buffer: response.body) != other)
+    }
+
     @Test func aWellFormedHashThatIsNotStoredIs404() async throws {
         let response = try await get("/blobs/\(String(repeating: "ab", count: 32)).png")
         #expect(response.status == .notFound)
