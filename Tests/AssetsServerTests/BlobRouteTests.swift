@@ -121,6 +121,36 @@ import Testing
         #expect(Data(buffer: response.body) != other)
     }
 
+    @Test func aBlobRemovedAndStoredAgainMeanwhileIsServedWholeOrNotAtAll() async throws {
+        // Before, a file removed between the size check and the read got 200, a Content-Length
+        // and no body. Now every answer is the whole blob or a 404.
+        let blobs = fixture.store.blobs
+        let toggler = Task.detached { [bytes] in
+            while !Task.isCancelled {
+                blobs.remove(ContentHash.of(bytes))
+                _ = try? blobs.put(bytes)
+            }
+        }
+        defer { toggler.cancel() }
+        let (whole, missing) = try await fixture.test { [uri, bytes] client in
+            var whole = 0
+            var missing = 0
+            for _ in 0..<300 {
+                let response = try await client.execute(uri: uri, method: .get)
+                if response.status == .ok {
+                    #expect(Data(buffer: response.body) == bytes)
+                    #expect(response.headers[.contentLength] == "1000")
+                    whole += 1
+                } else {
+                    #expect(response.status == .notFound)
+                    missing += 1
+                }
+            }
+            return (whole, missing)
+        }
+        #expect(whole + missing == 300)
+    }
+
     @Test func aWellFormedHashThatIsNotStoredIs404() async throws {
         let response = try await get("/blobs/\(String(repeating: "ab", count: 32)).png")
         #expect(response.status == .notFound)

@@ -53,6 +53,21 @@ import Testing
         #expect(element.x == expected.x && element.y == expected.y)
     }
 
+    @Test func aStoreThatCannotBeWrittenGetsA500WithoutServerPaths() async throws {
+        // Every blob shard is a file, not a folder: the answer's blob cannot be stored.
+        for shard in 0..<256 {
+            let name = String(format: "%02x", shard)
+            try Data().write(to: fixture.store.blobs.root.appendingPathComponent(name))
+        }
+        let response = try await post(Form.body(image: try Form.fixture("grace_hopper.jpg")))
+        #expect(response.status == .internalServerError)
+        let text = String(buffer: response.body)
+        #expect(text.contains("STORE_ERROR"))
+        #expect(!text.contains(fixture.store.root.path), "no server path: \(text)")
+        #expect(!text.contains("/blobs/"))
+        #expect(text.contains("try again later"))
+    }
+
     @Test func aRepeatIsAnsweredFromTheStore() async throws {
         let body = Form.body(image: try Form.fixture("grace_hopper.jpg"))
         let first = try WireEnvelope(try await post(body).body)

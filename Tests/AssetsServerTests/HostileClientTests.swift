@@ -1,5 +1,6 @@
 import AssetTransport
 import Foundation
+import HeadExtraction
 import Testing
 import TestSupport
 
@@ -69,6 +70,60 @@ import TestSupport
         let (status, stderr) = await server.terminate()
         #expect(status == 0, "exits cleanly on SIGTERM: \(stderr.suffix(400))")
         #expect(stderr.contains("refused with 503"))
+    }
+
+    @Test func threeHundredConcurrentDistinctMissesUnderALowFileLimitAreAnsweredOrRefused() async throws {
+        // Before, 300 concurrent distinct misses held about 5 files and a thread each, and the
+        // process died at the 1,024-file limit. Now they wait for a few miss slots (or get 503).
+        let mock = try BackgroundProcess(assets, ["mock-server", "--port", "0"])
+        let mockMatch = try #require(try await mock.firstLine().wholeMatch(of: /listening on (http:\/\/127\.0\.0\.1:\d+)/))
+        let mockURL = try #require(URL(string: String(mockMatch.1)))
+        let client = CurlTransport()
+        let faults = try await client.send(HTTPRequest(
+            method: "PUT", url: mockURL.appendingPathComponent("__mock/faults"),
+            headers: [HTTPHeader("Content-Type", "application/json")], body: .bytes(Data(#"{"latencyMilliseconds": 200}"#.utf8))
+        ))
+        #expect(faults.status == 200)
+
+        let arguments = ["serve", "--port", "0", "--backend", "remote", "--api-base", mockURL.absoluteString, "--store", folder.path("store").path]
+        let server = try BackgroundProcess(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", "ulimit -n 512 && exec \"$0\" \"$@\"", assets.path] + arguments,
+            environment: ["ASSETS_CLIENT_KEYS": Self.key, "AILAB_API_KEY": "upstream-key-for-the-mock"]
+        )
+        let match = try #require(try await server.firstLine().wholeMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)/))
+        let port = Int(match.1)!
+
+        var connections: [RawConnection] = []
+        for index in 0..<300 {
+            // Each its own size, so each its own bytes.
+            let (width, height) = (40 + index % 50, 40 + index / 50)
+            let pixels = (0..<(width * height)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            let image = try PNGCodec.encode(width: width, height: height, pixels: pixels, format: .gray)
+            let boundary = "hostile\(index)"
+            var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p\(index).png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
+            body += image
+            body += Array("\r\n--\(boundary)--\r\n".utf8)
+            guard let connection = try? RawConnection(port: port) else { continue }
+            connection.send("POST \(Self.extraction) HTTP/1.1\r\nHost: x\r\nConnection: close\r\nailabapi-api-key: \(Self.key)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n")
+            connection.send(body)
+            connections.append(connection)
+        }
+        var answered = 0
+        var refused = 0
+        for connection in connections {
+            let answer = connection.receive(timeout: .seconds(120))
+            if answer.text.hasPrefix("HTTP/1.1 200") { answered += 1 } else if answer.text.hasPrefix("HTTP/1.1 503") { refused += 1 }
+        }
+        #expect(server.isRunning, "the server survived")
+        #expect(answered + refused == connections.count, "every request got 200 or 503")
+        #expect(answered >= 200)
+        let counters = try await client.send(HTTPRequest(url: mockURL.appendingPathComponent("__mock/counters")))
+        let calls = try #require(try JSONSerialization.jsonObject(with: counters.body) as? [String: Any])["extractionCalls"] as? Int
+        #expect(calls == answered, "one call per answered photo; a refused one cost nothing")
+        #expect(try await upload(port: port) == 200)
+        let (status, _) = await server.terminate()
+        #expect(status == 0)
+        _ = await mock.terminate()
     }
 
     @Test func aSlowlorisHeadIsAnswered408AndClosed() async throws {
