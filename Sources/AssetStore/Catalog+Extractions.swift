@@ -31,6 +31,40 @@ extension Catalog {
         }
     }
 
+    /// Stores an answer whose results are already files (a plugin's, the mock's): the entry,
+    /// its elements and their blobs in one write transaction, with no pending step between.
+    ///
+    /// `placeBlobs` runs inside the transaction and returns each element's blob by position
+    /// (it renames the files into the store, as ``complete(_:now:placeBlobs:)`` does).
+    @discardableResult
+    public func recordComplete(
+        _ identity: ExtractionIdentity, requestID: String?, logID: String?, elements: [CatalogEntry.Element], now: Date = Date(),
+        placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil },
+        placeBlobs: () throws -> [Int: (hash: ContentHash, size: Int64)]
+    ) throws -> CatalogEntry {
+        try write { db in
+            let response = try placeResponse()
+            try insert(db, identity, state: .ok, requestID: requestID, logID: logID, response: response, errorCode: nil, errorMessage: nil, now: now)
+            let id = db.lastInsertedRowID
+            let blobs = try placeBlobs()
+            let time = now.unixMilliseconds
+            for element in elements {
+                guard let blob = blobs[element.position] else {
+                    throw StoreError(.io, "Result \(element.position + 1) of extraction \(identity.actionKey.hex) was not stored; run the extraction again.")
+                }
+                try Self.upsertBlob(db, blob.hash, size: blob.size, time: time)
+                try db.execute(
+                    sql: "INSERT INTO elements (extraction_id, position, blob_key, width, height, x, y) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [id, element.position, blob.hash.bytes, element.width, element.height, element.x, element.y]
+                )
+            }
+            guard let entry = try Self.fetchEntry(db, actionKey: identity.actionKey) else {
+                throw StoreError(.io, "The extraction \(identity.actionKey.hex) could not be read back after it was stored; run it again.")
+            }
+            return entry
+        }
+    }
+
     /// Stores a negative result: the API refused these bytes in a way that will not change.
     @discardableResult
     public func recordFailure(_ identity: ExtractionIdentity, code: String, message: String, requestID: String?, logID: String?, now: Date = Date(), placeResponse: () throws -> (hash: ContentHash, size: Int64)? = { nil }) throws -> CatalogEntry {

@@ -28,15 +28,15 @@ extension AssetManager {
 
         // A call's permit (within a batch) is held until its answer is committed, so that a
         // crash can lose at most `jobs` answers that were paid for.
-        let entry = try await withCallPermit { () async throws -> CatalogEntry in
+        let stored = try await withCallPermit { () async throws -> Stored in
             try store.catalog.increment([.misses: 1])
             let retries = Atomic<Int64>(0)
             // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
-            let outcome = await callOutcome(bytes, probe: probe, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
+            let outcome = await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
             let retried = retries.load(ordering: .relaxed)
             tally.call(retries: retried)
             try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
-            let answer: ExtractionAnswer
+            let answer: EngineAnswer
             switch outcome {
             case .success(let value):
                 answer = value
@@ -46,26 +46,106 @@ extension AssetManager {
                 }
                 throw error
             }
-
-            return try store.catalog.recordPending(
+            if let files = try Self.resultFiles(answer, probe: probe, options: options, engine: engine.identity.name) {
+                return .complete(try storeFiles(files, answer: answer, identity: identity, store: store))
+            }
+            return .pending(try store.catalog.recordPending(
                 identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
                 elements: answer.elements.enumerated().map { position, element in
-                    CatalogEntry.Element(position: position, sourceURL: element.imageURL.absoluteString, width: element.width, height: element.height, x: element.x, y: element.y)
+                    let source: String? = if case .url(let url) = element.result { url.absoluteString } else { nil }
+                    return CatalogEntry.Element(position: position, sourceURL: source, width: element.width, height: element.height, x: element.x, y: element.y)
                 },
-                placeResponse: { try store.blobs.put(redacted(answer.rawBody)) }
-            )
+                placeResponse: { try answer.rawBody.map { try store.blobs.put(redacted($0)) } }
+            ))
         }
-        return try await downloadOrForget(entry, store: store)
+        switch stored {
+        case .pending(let entry):
+            return try await downloadOrForget(entry, store: store)
+        case .complete(let extraction):
+            return extraction
+        }
+    }
+
+    /// What a miss committed: an answer whose results are still to download, or one complete.
+    private enum Stored {
+        case pending(CatalogEntry)
+        case complete(Extraction)
+    }
+
+    /// An answer's result files, checked, or `nil` when its results are URLs to download.
+    ///
+    /// Each file must be a PNG of the element's stated size, RGBA for a cutout and grey for a
+    /// mask, and each box must lie inside the photo; else the whole answer is
+    /// `PLUGIN_BAD_RESULT` and nothing of it is stored.
+    static func resultFiles(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, engine: String) throws(APIError) -> [URL]? {
+        var files: [URL] = []
+        for (position, element) in answer.elements.enumerated() {
+            guard case .file(let file) = element.result else {
+                guard files.isEmpty else { throw badResult(engine, "mixes result files and URLs") }
+                return nil
+            }
+            func fail(_ reason: String) -> APIError { badResult(engine, "gave result \(position + 1) \(reason)") }
+            guard element.width > 0, element.height > 0, element.x >= 0, element.y >= 0,
+                  element.x + element.width <= probe.width, element.y + element.height <= probe.height else {
+                throw fail("a box (\(element.width)x\(element.height) at \(element.x),\(element.y)) that leaves the \(probe.width)x\(probe.height) photo")
+            }
+            let data: Data
+            do {
+                data = try BlobStore.readRegularFile(at: file)
+            } catch {
+                throw fail("as a file that cannot be read")
+            }
+            guard let info = try? PNGCodec.decodeInfo(data) else { throw fail("as a file that is not a PNG") }
+            guard info.width == element.width, info.height == element.height else {
+                throw fail("as a \(info.width)x\(info.height) PNG where it said \(element.width)x\(element.height)")
+            }
+            let wanted = options.returnForm == .mask ? 1 : 4
+            guard info.channels == wanted else {
+                throw fail("as a \(info.channels)-channel PNG where \(options.returnForm == .mask ? "a grey mask" : "an RGBA cutout") is due")
+            }
+            files.append(file)
+        }
+        return files
+    }
+
+    private static func badResult(_ engine: String, _ what: String) -> APIError {
+        APIError(code: "PLUGIN_BAD_RESULT", errorClass: .internal, message: "The \(engine) backend \(what); nothing of its answer was stored. Report it to the backend's author.")
+    }
+
+    /// Stores an answer whose results are files: the entry, its elements and its blobs in one
+    /// transaction.
+    private func storeFiles(_ files: [URL], answer: EngineAnswer, identity: ExtractionIdentity, store: Store) throws -> Extraction {
+        let completed = try store.catalog.recordComplete(
+            identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
+            elements: answer.elements.enumerated().map { position, element in
+                CatalogEntry.Element(position: position, sourceURL: nil, width: element.width, height: element.height, x: element.x, y: element.y)
+            },
+            placeResponse: { try answer.rawBody.map { try store.blobs.put(redacted($0)) } },
+            placeBlobs: {
+                var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
+                for (position, file) in files.enumerated() {
+                    placed[position] = try store.blobs.put(BlobStore.readRegularFile(at: file))
+                }
+                return placed
+            }
+        )
+        return Extraction(
+            inputSHA256: completed.inputKey, cache: .miss, requestID: completed.requestID,
+            elements: completed.elements.compactMap { element in
+                guard let key = element.blobKey else { return nil }
+                return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
+            }
+        )
     }
 
     /// The key never rests on disk, even if the API were to echo it in its answer.
     private func redacted(_ text: String?) -> String? {
-        guard let text, let key = backend.apiKey, key.count >= 8 else { return text }
+        guard let text, let key = engine.secret, key.count >= 8 else { return text }
         return text.replacingOccurrences(of: key, with: "<redacted>", options: .caseInsensitive)
     }
 
     private func redacted(_ body: Data) -> Data {
-        guard let key = backend.apiKey, key.count >= 8 else { return body }
+        guard let key = engine.secret, key.count >= 8 else { return body }
         let needle = Data(key.utf8)
         var clean = body
         while let range = clean.range(of: needle) {
@@ -74,17 +154,27 @@ extension AssetManager {
         return clean
     }
 
-    /// One API call, with its retries.
-    private func call(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws(APIError) -> ExtractionAnswer {
-        try await client.extract(.data(bytes), probe: probe, options: options) { _ in onRetry() }
+    /// One engine call, with its retries, within the engine's own call limit.
+    private func call(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws -> EngineAnswer {
+        let request = EngineRequest(
+            bytes: bytes, sha256: ContentHash.of(bytes), probe: probe, name: name, options: options,
+            timeout: configuration.transport.requestTimeout, onRetry: onRetry
+        )
+        return try await engineCalls.withPermit { () async throws -> EngineAnswer in
+            try await engine.extract(request)
+        }
     }
 
-    /// ``call(_:probe:options:onRetry:)`` as a value.
-    private func callOutcome(_ bytes: Data, probe: ProbedImage, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<ExtractionAnswer, APIError> {
+    /// ``call(_:probe:name:options:onRetry:)`` as a value.
+    private func callOutcome(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<EngineAnswer, APIError> {
         do {
-            return .success(try await call(bytes, probe: probe, options: options, onRetry: onRetry))
-        } catch {
+            return .success(try await call(bytes, probe: probe, name: name, options: options, onRetry: onRetry))
+        } catch let error as APIError {
             return .failure(error)
+        } catch is CancellationError {
+            return .failure(APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(name) was cancelled."))
+        } catch {
+            return .failure(APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(name) failed: \(error)."))
         }
     }
 
@@ -133,7 +223,7 @@ extension AssetManager {
     /// Downloads each result URL into `folder` at once. On any failure, every file is removed.
     func downloadAll(_ sources: [(position: Int, url: String?)], into folder: URL) async throws -> [Int: URL] {
         let limit = configuration.transport.maxDownloadBytes
-        let client = client
+        let engine = engine
         var files: [Int: URL] = [:]
         do {
             try await withThrowingTaskGroup(of: (Int, URL).self) { group in
@@ -144,7 +234,7 @@ extension AssetManager {
                     let destination = folder.appendingPathComponent("download-\(UUID().uuidString).png")
                     group.addTask {
                         do {
-                            _ = try await client.downloadResult(url, to: destination, limit: limit)
+                            try await engine.download(url, to: destination, limit: limit)
                         } catch {
                             try? FileManager.default.removeItem(at: destination)
                             throw error
@@ -161,12 +251,12 @@ extension AssetManager {
         return files
     }
 
-    /// The no-cache path: ask the backend, download to a temporary folder, store nothing.
+    /// The no-cache path: ask the engine, download to a temporary folder, store nothing.
     func fetchUncached(_ image: ImageSource, bytes: Data, inputKey: ContentHash, probe: ProbedImage, options: ExtractionOptions) async throws -> Extraction {
         let retries = Atomic<Int64>(0)
-        let answer: ExtractionAnswer
+        let answer: EngineAnswer
         do {
-            answer = try await withCallPermit { try await call(bytes, probe: probe, options: options) { retries.add(1, ordering: .relaxed) } }
+            answer = try await withCallPermit { try await call(bytes, probe: probe, name: image.displayName, options: options) { retries.add(1, ordering: .relaxed) } }
             tally.call(retries: retries.load(ordering: .relaxed))
         } catch {
             tally.call(retries: retries.load(ordering: .relaxed))
@@ -175,7 +265,19 @@ extension AssetManager {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("assets-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do {
-            let files = try await downloadAll(answer.elements.enumerated().map { ($0.offset, $0.element.imageURL.absoluteString) }, into: folder)
+            var files: [Int: URL] = [:]
+            if let results = try Self.resultFiles(answer, probe: probe, options: options, engine: engine.identity.name) {
+                for (position, file) in results.enumerated() {
+                    let copy = folder.appendingPathComponent("result-\(position).png")
+                    try BlobStore.readRegularFile(at: file).write(to: copy)
+                    files[position] = copy
+                }
+            } else {
+                files = try await downloadAll(answer.elements.enumerated().map { position, element in
+                    let source: String? = if case .url(let url) = element.result { url.absoluteString } else { nil }
+                    return (position, source)
+                }, into: folder)
+            }
             let elements = try answer.elements.enumerated().map { position, element in
                 let file = files[position]!
                 return Extraction.Element(sha256: try ContentHash.of(fileAt: file), fileURL: file, width: element.width, height: element.height, x: element.x, y: element.y)

@@ -24,24 +24,32 @@ import HeadExtraction
 public final class AssetManager: Sendable {
     /// The store, or `nil` for a manager that never caches.
     public let store: Store?
-    public let backend: Backend
+    /// What answers the misses.
+    public let engine: any ExtractionEngine
+    /// The API backend the engine talks to, when it is the API (or the mock through it).
+    public var backend: Backend? { (engine as? APIEngine)?.backend }
     public let configuration: AssetManagerConfiguration
-    let client: HeadExtractionClient
+    /// Holds the engine to ``EngineLimits/maxConcurrentCalls``, in batches and in `serve`.
+    let engineCalls: CallLimiter
     let flights = FlightTable()
     let tally = Tally()
     let recent = RecentEntries()
     /// Bounds the misses in flight and in line; see ``AssetManagerConfiguration/maxConcurrentMisses``.
     let misses: CallLimiter
 
-    public init(store: Store?, backend: Backend, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
+    /// A manager whose misses go to `engine`.
+    public init(store: Store?, engine: any ExtractionEngine, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
         self.store = store
-        self.backend = backend
+        self.engine = engine
         self.configuration = configuration
         misses = CallLimiter(permits: configuration.maxConcurrentMisses, maxWaiting: configuration.maxQueuedMisses)
-        client = HeadExtractionClient(
-            transport: backend.transport, baseURL: backend.baseURL, apiKey: backend.apiKey,
-            retryPolicy: configuration.retryPolicy, configuration: configuration.transport, requiresKey: backend.requiresKey
-        )
+        engineCalls = CallLimiter(permits: engine.limits.maxConcurrentCalls)
+    }
+
+    /// A manager whose misses go to the API (or the mock) through `backend`, retried and timed
+    /// out as `configuration` says.
+    public convenience init(store: Store?, backend: Backend, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
+        self.init(store: store, engine: APIEngine(backend: backend, retryPolicy: configuration.retryPolicy, transport: configuration.transport), configuration: configuration)
     }
 
     /// Extracts the heads of one photo.
@@ -78,9 +86,21 @@ public final class AssetManager: Sendable {
         try? store?.flushHits()
     }
 
+    /// Flushes the bookkeeping and stops the engine's processes (a plugin's). The manager may
+    /// be used again afterwards: the engine starts anew on its next miss.
+    public func shutdown() async {
+        flush()
+        await engine.shutdown()
+    }
+
     /// The account's credit balances, from `GET /api/common/query-credits`.
+    ///
+    /// - Throws: ``APIError``; `NO_CREDITS` (class `input`) for an engine that is not the API.
     public func credits() async throws(APIError) -> [CreditBalance] {
-        try await client.queryCredits()
+        guard let api = engine as? APIEngine else {
+            throw APIError(code: "NO_CREDITS", errorClass: .input, message: "The \(engine.identity.name) backend uses no credits; only the API (remote, record, replay, mock) has a balance.")
+        }
+        return try await api.client.queryCredits()
     }
 
     private func extractUntyped(_ image: ImageSource, options: ExtractOptions) async throws -> Extraction {
@@ -92,7 +112,8 @@ public final class AssetManager: Sendable {
                 try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
             }
         }
-        let actionKey = ActionKey.make(input: inputKey, options: options.api, namespace: backend.namespace)
+        let namespace = engine.identity.namespace
+        let actionKey = ActionKey.make(input: inputKey, options: options.api, namespace: namespace)
 
         // The hit path: a hash and a lookup. Only probed bytes are ever stored, so a stored
         // answer needs no second probe.
@@ -103,7 +124,7 @@ public final class AssetManager: Sendable {
         let probe = try ImageProbe.probe(bytes, name: image.displayName)
         let identity = ExtractionIdentity(
             actionKey: actionKey, inputKey: inputKey, operation: ActionKey.operation,
-            options: options.api.canonicalString, namespace: backend.namespace, inputSize: Int64(bytes.count)
+            options: options.api.canonicalString, namespace: namespace, inputSize: Int64(bytes.count)
         )
         let (extraction, leader) = try await flights.run(actionKey) { [self] in
             try await withMissPermit(image) {
