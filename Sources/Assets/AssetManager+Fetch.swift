@@ -46,6 +46,7 @@ extension AssetManager {
                 }
                 throw error
             }
+            defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
             if let files = try Self.resultFiles(answer, probe: probe, options: options, engine: engine.identity.name) {
                 return .complete(try storeFiles(files, answer: answer, identity: identity, store: store))
             }
@@ -262,6 +263,7 @@ extension AssetManager {
             tally.call(retries: retries.load(ordering: .relaxed))
             throw error
         }
+        defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("assets-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do {

@@ -42,6 +42,27 @@ public struct BackendRegistry: Sendable {
         return try entry.factory(configuration)
     }
 
+    /// The names of the registered backends, which no plugin can shadow.
+    public var names: Set<String> { Set(entries.keys) }
+
+    /// Makes the engine `name` picks: a registered backend (as an ``APIEngine`` with `manager`'s
+    /// retries and timeouts) or else a plugin found by ``PluginDiscovery``, started and greeted.
+    ///
+    /// - Throws: ``ConfigurationError`` for an unknown name or a plugin that does not start.
+    public func makeEngine(
+        _ name: String, configuration: BackendConfiguration, manager: AssetManagerConfiguration = AssetManagerConfiguration(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(ConfigurationError) -> any ExtractionEngine {
+        if entries[name] != nil {
+            return APIEngine(backend: try make(name, configuration: configuration), retryPolicy: manager.retryPolicy, transport: manager.transport)
+        }
+        guard let executable = PluginDiscovery.find(name, builtIns: names, environment: environment) else {
+            let plugins = PluginDiscovery.all(builtIns: names, environment: environment).filter { $0.shadowedBy == nil }.map(\.name)
+            throw ConfigurationError("There is no backend called '\(name)'; use one of \((all.map(\.name) + plugins).joined(separator: ", ")), or install a plugin named assets-backend-\(name).")
+        }
+        return await PluginEngine.start(name: name, executable: executable, environment: environment, retryPolicy: manager.retryPolicy)
+    }
+
     /// `remote`, `mock`, `record` and `replay`.
     public static let standard: BackendRegistry = {
         var registry = BackendRegistry()

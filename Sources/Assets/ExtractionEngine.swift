@@ -127,12 +127,16 @@ public struct EngineAnswer: Sendable {
     /// The answer as received, kept as a blob (the API's JSON), if any.
     public var rawBody: Data?
     public var elements: [EngineElement]
+    /// A folder of the engine's that holds the result files; the manager removes it once they
+    /// are stored.
+    public var scratch: URL?
 
-    public init(requestID: String? = nil, logID: String? = nil, rawBody: Data? = nil, elements: [EngineElement]) {
+    public init(requestID: String? = nil, logID: String? = nil, rawBody: Data? = nil, elements: [EngineElement], scratch: URL? = nil) {
         self.requestID = requestID
         self.logID = logID
         self.rawBody = rawBody
         self.elements = elements
+        self.scratch = scratch
     }
 }
 

@@ -6,8 +6,11 @@ import HeadExtraction
 
 /// The flags that choose and configure a backend, with their environment fallbacks.
 struct BackendOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The backend: remote, mock, record or replay (default: $ASSETS_BACKEND, else remote).", valueName: "name"))
+    @Option(help: ArgumentHelp("The backend: remote, mock, record, replay or a plugin's name (default: $ASSETS_BACKEND, else remote).", valueName: "name"))
     var backend: String?
+
+    @Option(help: ArgumentHelp("The longest one call may take, an API call or a plugin request, in seconds.", valueName: "seconds"))
+    var timeout: Double = 60
 
     @Option(name: .customLong("api-key-file"), help: ArgumentHelp("Read the API key from this file (default: $AILAB_API_KEY). Never pass the key itself as a flag.", valueName: "file"))
     var apiKeyFile: String?
@@ -25,6 +28,9 @@ struct BackendOptions: ParsableArguments {
     var recordMode: String?
 
     func validate() throws {
+        guard timeout > 0, timeout <= 86_400 else {
+            throw ValidationError("--timeout takes a number of seconds above 0 and at most 86400, not \(timeout).")
+        }
         if let recordMode, RecordMode(rawValue: recordMode) == nil {
             throw ValidationError("--record-mode takes once, new, all or none, not '\(recordMode)'.")
         }
@@ -47,9 +53,32 @@ struct BackendOptions: ParsableArguments {
         }
     }
 
-    func configuration() throws(ConfigurationError) -> BackendConfiguration {
+    /// The manager's settings these flags decide: the call timeout.
+    func managerConfiguration(_ base: AssetManagerConfiguration = AssetManagerConfiguration()) -> AssetManagerConfiguration {
+        var configuration = base
+        configuration.transport = transportConfiguration
+        return configuration
+    }
+
+    /// Resolves flags and environment into an engine: a built-in backend or a plugin, started.
+    /// Prints one `Error:` line and exits 2 when that cannot be done.
+    func makeEngine(_ manager: AssetManagerConfiguration, registry: BackendRegistry = .standard) async throws -> any ExtractionEngine {
+        do {
+            return try await registry.makeEngine(backendName, configuration: try configuration(), manager: manager, environment: environment)
+        } catch {
+            throw Terminal.fail(error.message)
+        }
+    }
+
+    var transportConfiguration: TransportConfiguration {
         var transport = TransportConfiguration()
         transport.allowInsecureHTTP = allowInsecureHTTP || environment["ASSETS_ALLOW_HTTP"] == "1"
+        transport.requestTimeout = .milliseconds(Int64(timeout * 1000))
+        return transport
+    }
+
+    func configuration() throws(ConfigurationError) -> BackendConfiguration {
+        let transport = transportConfiguration
 
         let baseText = apiBase ?? environment["AILAB_API_BASE"].flatMap { $0.isEmpty ? nil : $0 } ?? HeadExtractionAPI.defaultBaseURL.absoluteString
         guard let base = URL(string: baseText), let scheme = base.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = base.host, !host.isEmpty else {

@@ -48,9 +48,11 @@ struct ExtractCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let backend = try backendOptions.makeBackend()
         let store = cache ? try storeOptions.open() : nil
-        let manager = AssetManager(store: store, backend: backend)
+        var configuration = backendOptions.managerConfiguration()
+        // Every photo of the batch in progress may be a miss: never queue them out.
+        configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
+        let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
         let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
 
@@ -73,7 +75,8 @@ struct ExtractCommand: AsyncParsableCommand {
             }
             report.record(image.displayName, outcome)
         }
-        manager.flush()
+        // Flushes the bookkeeping and tells a plugin to stop.
+        await manager.shutdown()
         report.finish(activity: manager.activity)
         Terminal.flush()
         if report.failed > 0 { throw ExitCode(1) }

@@ -79,10 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
         limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         limits.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
         limits.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
-        var managerConfiguration = AssetManagerConfiguration()
+        var managerConfiguration = backendOptions.managerConfiguration()
         managerConfiguration.maxConcurrentMisses = maxMisses ?? misses
         managerConfiguration.maxQueuedMisses = maxQueuedMisses
-        let manager = AssetManager(store: store, backend: try backendOptions.makeBackend(), configuration: managerConfiguration)
+        let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(managerConfiguration), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
             configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), limits: limits),
@@ -94,7 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
                 Terminal.flush()
             }
         } catch {
+            await manager.shutdown()
             throw Terminal.fail("Cannot serve on \(host):\(port) (\(error)); choose another --host or --port.")
         }
+        // A plugin serves the whole lifetime; it is told to stop once the server has.
+        await manager.shutdown()
     }
 }
