@@ -100,8 +100,10 @@ let package = Package(
                 "Assets",
                 "AssetStore",
                 "AssetsServer",
+                "HeadExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            resources: [.copy("Resources/portrait.jpg")]
         ),
 
         // Measurements for scripts/bench (built in release there).

@@ -184,6 +184,21 @@ import TestSupport
         #expect(lines.contains { $0.hasPrefix("silent") && $0.contains("broken") && $0.contains("cannot load models") })
     }
 
+    @Test func pluginCheckPassesAGoodPluginAndFailsABadOne() async throws {
+        try install("painter", mode: "ok")
+        let good = try await run(["plugin", "check", "painter"], store: nil)
+        #expect(good.status == 0, "\(good.stdoutText)")
+        for check in ["hello", "ready", "extract (cutout)", "extract (mask)", "no face", "cancel", "shutdown"] {
+            #expect(good.lines.contains { $0.contains(" \(check): ") }, "\(check) in \(good.stdoutText)")
+        }
+        #expect(good.lines.last == "passed")
+
+        try install("broken", mode: "wrongsize")
+        let bad = try await run(["plugin", "check", "broken"], store: nil)
+        #expect(bad.status == 1)
+        #expect(bad.lines.contains { $0.hasPrefix("failed") && $0.contains("extract (cutout)") && $0.contains("10x10") })
+    }
+
     @Test func anUnknownBackendIsAConfigurationError() async throws {
         let result = try await run(["extract", Repository.fixture("grace_hopper.jpg").path, "--backend", "nowhere"])
         #expect(result.status == 2)
