@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-# Bump PIPELINE_VERSION in ../models.json when anything below changes what is produced.
+# Bump "pipeline" in ../models.json when anything below changes what is produced: it is part of
+# engine.sha256, so the host's cache namespace changes with it.
 
 DETECTOR_SIZE = 192          # full-range BlazeFace input
 DETECTOR_STRIDE = 4          # one 48x48 anchor grid, one anchor per cell: 2304 anchors
