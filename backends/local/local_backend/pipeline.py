@@ -24,6 +24,7 @@ DETECTOR_SIZE = 192          # full-range BlazeFace input
 DETECTOR_STRIDE = 4          # one 48x48 anchor grid, one anchor per cell: 2304 anchors
 MIN_SCORE = 0.5              # MediaPipe's threshold for this model
 NMS_IOU = 0.3                # MediaPipe's weighted non-maximum suppression
+TILE_MIN_SIDE = 800          # below this, a second look in tiles would not help
 MATTE_SIDE = 256             # MODNet input, longest side (multiple of 32); see README for why
 
 
@@ -123,6 +124,23 @@ class Pipeline:
     # -- detection ----------------------------------------------------------------------------
 
     def _detect(self, img):
+        """Faces in img: the whole image at 192x192 first; if that finds none in a large image,
+        a 2x2 grid of overlapping tiles, so faces under about 10% of the image's side are found."""
+        faces = self._detect_at(img, 0, 0)
+        h, w = img.shape[:2]
+        if faces or max(h, w) < TILE_MIN_SIDE:
+            return faces
+        th, tw = int(h * 0.6), int(w * 0.6)
+        found = []
+        for y in (0, h - th):
+            for x in (0, w - tw):
+                found += self._detect_at(img[y:y + th, x:x + tw], x, y)
+        if not found:
+            return []
+        return self._weighted_nms(np.array([f.score for f in found]), np.array([f.box for f in found]),
+                                  np.array([f.keypoints for f in found]))
+
+    def _detect_at(self, img, x_off, y_off):
         h, w = img.shape[:2]
         side = max(h, w)
         scale = DETECTOR_SIZE / side
@@ -151,8 +169,8 @@ class Pipeline:
         rect = np.concatenate([centre - size / 2, centre + size / 2], 1)
         # Back to image pixels: undo the letterbox offset, then the scale.
         off = np.array([ox, oy], np.float32) / DETECTOR_SIZE
-        rect = (rect - np.tile(off, 2)) * (DETECTOR_SIZE / scale)
-        kps = (kps - off) * (DETECTOR_SIZE / scale)
+        rect = (rect - np.tile(off, 2)) * (DETECTOR_SIZE / scale) + [x_off, y_off, x_off, y_off]
+        kps = (kps - off) * (DETECTOR_SIZE / scale) + [x_off, y_off]
         return self._weighted_nms(s, rect, kps)
 
     @staticmethod
