@@ -200,11 +200,14 @@ def main():
     ap.add_argument("--testdata", default=os.path.join(HERE, "testdata"))
     ap.add_argument("--bench", type=int, default=0, help="also time N ~1 MP photos, 2 in flight")
     ap.add_argument("--json", help="write the bench numbers here")
+    ap.add_argument("--bench-only", metavar="DIR", help="only the bench, over the photos in DIR")
     a = ap.parse_args()
     check = Check()
     if not os.access(a.plugin, os.X_OK):
         print("FAIL no executable plugin at %s (run scripts/install-backend local)" % a.plugin)
         return 1
+    if a.bench_only:
+        return bench_only(a)
     td = a.testdata
     grace, astro, coffee = (os.path.join(td, n) for n in ("grace_hopper.jpg", "astronaut.png", "coffee.png"))
 
@@ -322,6 +325,30 @@ def main():
     print("%d passed, %d failed" % (check.passed, check.failed))
     if check.failed and stderr_tail:
         print("plugin stderr (last lines):\n  " + "\n  ".join(stderr_tail))
+    return 1 if check.failed else 0
+
+
+def bench_only(a):
+    """hello, init, ready, the photos in a.bench_only twice (a warm-up round, as bench_direct.py
+    does, then the timed one), shutdown."""
+    check = Check()
+    paths = sorted(os.path.join(a.bench_only, n) for n in os.listdir(a.bench_only)
+                   if n.lower().endswith((".jpg", ".jpeg", ".png", ".bmp")))
+    host = Host(a.plugin)
+    try:
+        hello = host.recv(10)
+        host.send({"t": "init", "protocol": 1})
+        check(host.recv(300) == {"t": "ready"}, "ready")
+        conc = min(2, hello.get("concurrency", 1))
+        run_bench(host, paths, conc, Check())
+        res = run_bench(host, paths, conc, check)
+        host.send({"t": "shutdown"})
+        check(host.recv(5) == {"t": "bye"}, "bye")
+    finally:
+        host.kill()
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
     return 1 if check.failed else 0
 
 
