@@ -74,7 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try storeOptions.open()
         // Every connection and miss holds files: raise the soft limit as far as allowed, and
         // size the caps from it, so no number of clients can exhaust the process's files.
-        var (limits, misses) = ServerLimits.derived(fromFileLimit: ServerLimits.raiseFileLimit())
+        // Files already open (inherited ones too) are not there to spend.
+        var (limits, misses) = ServerLimits.derived(fromFileLimit: ServerLimits.raiseFileLimit() - ServerLimits.openFiles())
         if let maxConnections { limits.maxConnections = maxConnections }
         limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         limits.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))

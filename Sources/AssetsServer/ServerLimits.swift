@@ -64,6 +64,13 @@ public struct ServerLimits: Sendable, Hashable {
         return (ServerLimits(maxConnections: connections), misses)
     }
 
+    /// How many files this process has open now (the entries of `/proc/self/fd`), or 0 where
+    /// that cannot be read. Inherited descriptors count against the limit like any other.
+    public static func openFiles() -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return 0 }
+        return names.count
+    }
+
     /// Raises the soft limit on open files to the hard limit and returns the soft limit now in
     /// force (the most a process may raise it to without privileges).
     @discardableResult

@@ -76,22 +76,21 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one failure answered with `code`.
     public func recordError(code: String) {
-        let counter = errorCounters.withLock { counters in
-            if let counter = counters[code] { return counter }
-            let counter = Metrics.Counter(label: "assets_errors_total", dimensions: [("code", code)], factory: factory)
-            counters[code] = counter
-            return counter
-        }
-        counter.increment()
+        increment(errorCounters, label: "assets_errors_total", dimension: "code", value: code)
     }
 
     /// Counts a connection closed or refused by the server's limits: `idle`, `header` and
     /// `body` timeouts, `refused` requests (answered from their head), `over_limit` connections.
     public func recordConnectionEvent(_ event: String) {
-        let counter = connectionCounters.withLock { counters in
-            if let counter = counters[event] { return counter }
-            let counter = Metrics.Counter(label: "assets_connection_events_total", dimensions: [("event", event)], factory: factory)
-            counters[event] = counter
+        increment(connectionCounters, label: "assets_connection_events_total", dimension: "event", value: event)
+    }
+
+    /// Increments the counter `label{dimension="value"}`, made once and kept in `counters`.
+    private func increment(_ counters: borrowing Mutex<[String: Metrics.Counter]>, label: String, dimension: String, value: String) {
+        let counter = counters.withLock { counters in
+            if let counter = counters[value] { return counter }
+            let counter = Metrics.Counter(label: label, dimensions: [(dimension, value)], factory: factory)
+            counters[value] = counter
             return counter
         }
         counter.increment()
