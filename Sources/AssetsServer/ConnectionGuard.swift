@@ -128,7 +128,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             headers.add(name: "retry-after", value: "1")
             let body = Array("The server has too many connections open; try again in a second.\n".utf8)
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-            answerAndClose(context: context, status: .serviceUnavailable, headers: headers, body: body, drain: limits.drainBytes)
+            // Closed at once, not drained: under a flood, connections over the limit that lingered
+            // would hold the very files the limit is there to keep free.
+            answerAndClose(context: context, status: .serviceUnavailable, headers: headers, body: body, drain: 0)
             return
         }
         arm(limits.idleTimeout, context: context, event: .idleTimeout)
