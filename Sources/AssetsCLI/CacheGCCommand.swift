@@ -29,6 +29,7 @@ struct CacheGCCommand: ParsableCommand {
     }
 
     func run() throws {
+        Maintenance.yieldToServers()
         let store = try storeOptions.open()
         let report = try Terminal.run {
             try store.gc(maxSize: maxSize.flatMap(Quantity.bytes), olderThan: olderThan.flatMap(Quantity.age))

@@ -17,6 +17,7 @@ struct CacheVerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        Maintenance.yieldToServers()
         let store = try storeOptions.open(readOnlyIfUnwritable: true)
         let report = try Terminal.run { try store.verify(repair: repair) }
         if json {
