@@ -325,7 +325,7 @@ public final class PluginEngine: ExtractionEngine {
         }
         guard let process, process.isRunning else { return }
         process.send(["t": "shutdown"])
-        if await process.waitForExit(timeout: .seconds(5)) { return }
+        if await process.waitForBye(timeout: .seconds(5)) { return }
         process.signal(SIGTERM)
         if await process.waitForExit(timeout: .seconds(5)) { return }
         process.kill()

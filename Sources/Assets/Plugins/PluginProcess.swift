@@ -35,6 +35,8 @@ final class PluginProcess: Sendable {
         var stderrEnded = false
         /// Requests given up on (timed out) whose answers have not come.
         var abandoned: Set<String> = []
+        /// It said `bye`.
+        var saidBye = false
     }
 
     let executable: URL
@@ -207,6 +209,19 @@ final class PluginProcess: Sendable {
         Glibc.kill(-process.processIdentifier, signal)
     }
 
+    /// Waits up to `timeout` for the process to say `bye` or exit; returns whether it did.
+    ///
+    /// After `bye` the plugin has finished its work; its interpreter's teardown need not hold
+    /// up `assets` (it is its own process group and exits by itself).
+    func waitForBye(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, !state.withLock({ $0.saidBye }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     /// Waits up to `timeout` for the process to exit; returns whether it did.
     func waitForExit(timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
@@ -275,8 +290,10 @@ final class PluginProcess: Sendable {
                     message: detail["message"]?.string ?? "The plugin gave no message."
                 ))
             }
+        case "bye":
+            state.withLock { $0.saidBye = true }
         default:
-            // `bye` and anything newer: unknown messages are ignored.
+            // Anything newer: unknown messages are ignored.
             break
         }
     }
