@@ -1,6 +1,6 @@
 extension Duration {
     /// Whole milliseconds, clamped to what libcurl's `long` options take.
-    var milliseconds: Int {
+    public var milliseconds: Int {
         let (seconds, attoseconds) = components
         let total = seconds.multipliedReportingOverflow(by: 1000)
         guard !total.overflow else { return Int.max }

@@ -47,8 +47,8 @@ extension AssetManager {
                 throw error
             }
             defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
-            if let files = try Self.resultFiles(answer, probe: probe, options: options, engine: engine.identity.name) {
-                return .complete(try storeFiles(files, answer: answer, identity: identity, store: store))
+            if let images = try Self.resultImages(answer, probe: probe, options: options, engine: engine.identity.name) {
+                return .complete(try storeImages(images, answer: answer, identity: identity, store: store))
             }
             return .pending(try store.catalog.recordPending(
                 identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
@@ -73,16 +73,17 @@ extension AssetManager {
         case complete(Extraction)
     }
 
-    /// An answer's result files, checked, or `nil` when its results are URLs to download.
+    /// The bytes of an answer's result files, read once and checked, or `nil` when its results
+    /// are URLs to download.
     ///
     /// Each file must be a PNG of the element's stated size, RGBA for a cutout and grey for a
     /// mask, and each box must lie inside the photo; else the whole answer is
     /// `PLUGIN_BAD_RESULT` and nothing of it is stored.
-    static func resultFiles(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, engine: String) throws(APIError) -> [URL]? {
-        var files: [URL] = []
+    static func resultImages(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, engine: String) throws(APIError) -> [Data]? {
+        var images: [Data] = []
         for (position, element) in answer.elements.enumerated() {
             guard case .file(let file) = element.result else {
-                guard files.isEmpty else { throw badResult(engine, "mixes result files and URLs") }
+                guard images.isEmpty else { throw badResult(engine, "mixes result files and URLs") }
                 return nil
             }
             func fail(_ reason: String) -> APIError { badResult(engine, "gave result \(position + 1) \(reason)") }
@@ -104,18 +105,18 @@ extension AssetManager {
             guard info.channels == wanted else {
                 throw fail("as a \(info.channels)-channel PNG where \(options.returnForm == .mask ? "a grey mask" : "an RGBA cutout") is due")
             }
-            files.append(file)
+            images.append(data)
         }
-        return files
+        return images
     }
 
     private static func badResult(_ engine: String, _ what: String) -> APIError {
         APIError(code: "PLUGIN_BAD_RESULT", errorClass: .internal, message: "The \(engine) backend \(what); nothing of its answer was stored. Report it to the backend's author.")
     }
 
-    /// Stores an answer whose results are files: the entry, its elements and its blobs in one
-    /// transaction.
-    private func storeFiles(_ files: [URL], answer: EngineAnswer, identity: ExtractionIdentity, store: Store) throws -> Extraction {
+    /// Stores an answer whose results were files (read by ``resultImages(_:probe:options:engine:)``):
+    /// the entry, its elements and its blobs in one transaction.
+    private func storeImages(_ images: [Data], answer: EngineAnswer, identity: ExtractionIdentity, store: Store) throws -> Extraction {
         let completed = try store.catalog.recordComplete(
             identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
             elements: answer.elements.enumerated().map { position, element in
@@ -124,8 +125,8 @@ extension AssetManager {
             placeResponse: { try answer.rawBody.map { try store.blobs.put(redacted($0)) } },
             placeBlobs: {
                 var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
-                for (position, file) in files.enumerated() {
-                    placed[position] = try store.blobs.put(BlobStore.readRegularFile(at: file))
+                for (position, image) in images.enumerated() {
+                    placed[position] = try store.blobs.put(image)
                 }
                 return placed
             }
@@ -268,10 +269,10 @@ extension AssetManager {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do {
             var files: [Int: URL] = [:]
-            if let results = try Self.resultFiles(answer, probe: probe, options: options, engine: engine.identity.name) {
-                for (position, file) in results.enumerated() {
+            if let images = try Self.resultImages(answer, probe: probe, options: options, engine: engine.identity.name) {
+                for (position, image) in images.enumerated() {
                     let copy = folder.appendingPathComponent("result-\(position).png")
-                    try BlobStore.readRegularFile(at: file).write(to: copy)
+                    try image.write(to: copy)
                     files[position] = copy
                 }
             } else {

@@ -1,4 +1,5 @@
 import AssetStore
+import AssetTransport
 import Foundation
 import HeadExtraction
 
@@ -75,7 +76,7 @@ public enum PluginConformance {
             record("ready", .failed, "no ready after init")
             return checks
         }
-        record("ready", .passed, "ready \(milliseconds(started.duration(to: clock.now))) after init")
+        record("ready", .passed, "ready \(started.duration(to: clock.now).milliseconds) ms after init")
 
         let forms = Set((hello["return_forms"]?.array ?? []).compactMap(\.string))
         var next = 0
@@ -85,13 +86,10 @@ public enum PluginConformance {
             let output = work.appendingPathComponent("out-\(id)", isDirectory: true)
             try? image.write(to: input)
             try? FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            let message: [String: JSONValue] = [
-                "t": "extract", "id": .string(id), "operation": "avatar-extraction",
-                "input": .object(["path": .string(input.path), "sha256": .string(ContentHash.of(image).hex), "format": .string(probe?.format.rawValue ?? "png"),
-                                  "width": .number(Double(probe?.width ?? 0)), "height": .number(Double(probe?.height ?? 0))]),
-                "options": .object(["return_form": .string(form)]), "output_dir": .string(output.path),
-                "deadline_ms": .number(Double(timeout.components.seconds * 1000)),
-            ]
+            let message = PluginEngine.extractMessage(
+                id: id, input: input, sha256: ContentHash.of(image), probe: probe ?? ProbedImage(format: .png, width: 0, height: 0, byteCount: image.count),
+                returnForm: form, output: output, timeout: timeout
+            )
             return (message, output, probe)
         }
         func request(_ image: Data, form: String) async -> (PluginProcess.Reply, URL, ProbedImage?, Duration) {
@@ -109,12 +107,12 @@ public enum PluginConformance {
             let (reply, output, probe, took) = await request(portrait, form: form)
             switch reply {
             case .result(let items):
-                let problems = items.isEmpty ? ["no elements"] : items.enumerated().compactMap { position, item in
-                    problem(item, position: position, output: output, probe: probe, mask: !form.isEmpty)
+                // The checks assets itself makes before it stores an answer.
+                if let problem = check(items, output: output, probe: probe, form: form, name: name) {
+                    record(label, .failed, problem)
+                } else {
+                    record(label, .passed, "\(items.count) head(s) in \(took.milliseconds) ms, each a valid PNG inside output_dir")
                 }
-                record(label, problems.isEmpty ? .passed : .failed, problems.isEmpty
-                       ? "\(items.count) head(s) in \(milliseconds(took)), each a valid PNG inside output_dir"
-                       : problems.joined(separator: "; "))
             case .error(let code, let errorClass, let message):
                 record(label, .failed, "answered \(code) (\(errorClass)): \(message)")
             default:
@@ -156,19 +154,21 @@ public enum PluginConformance {
         return checks
     }
 
-    private static func problem(_ item: [String: JSONValue], position: Int, output: URL, probe: ProbedImage?, mask: Bool) -> String? {
-        guard let path = item["path"]?.string, let width = item["width"]?.int, let height = item["height"]?.int,
-              let x = item["x"]?.int, let y = item["y"]?.int else { return "element \(position + 1) lacks path, width, height, x or y" }
-        let file = URL(fileURLWithPath: path).standardizedFileURL
-        guard file.deletingLastPathComponent().resolvingSymlinksInPath().path + "/" == output.resolvingSymlinksInPath().path + "/"
-              || file.path.hasPrefix(output.resolvingSymlinksInPath().path + "/") else { return "element \(position + 1) is outside output_dir" }
-        guard let data = try? BlobStore.readRegularFile(at: file), let info = try? PNGCodec.decodeInfo(data) else {
-            return "element \(position + 1) is not a readable PNG file"
+    /// What is wrong with a result, by the checks ``PluginEngine`` and ``AssetManager`` make
+    /// before storing one, or `nil`.
+    private static func check(_ items: [[String: JSONValue]], output: URL, probe: ProbedImage?, form: String, name: String) -> String? {
+        guard !items.isEmpty else { return "no elements" }
+        guard let probe else { return "the photo could not be probed" }
+        do {
+            let elements = try items.enumerated().map { position, item throws(APIError) in
+                try PluginEngine.element(item, position: position, output: output, engine: name)
+            }
+            let options = ExtractionOptions(returnForm: form.isEmpty ? nil : ReturnForm(rawValue: form))
+            _ = try AssetManager.resultImages(EngineAnswer(elements: elements), probe: probe, options: options, engine: name)
+            return nil
+        } catch {
+            return error.message
         }
-        if info.width != width || info.height != height { return "element \(position + 1) is \(info.width)x\(info.height), not the \(width)x\(height) it states" }
-        if info.channels != (mask ? 1 : 4) { return "element \(position + 1) has \(info.channels) channels, not \(mask ? 1 : 4)" }
-        if let probe, x < 0 || y < 0 || x + width > probe.width || y + height > probe.height { return "element \(position + 1)'s box leaves the photo" }
-        return nil
     }
 
     private static func describe(_ reply: PluginProcess.Reply) -> String {
@@ -180,10 +180,5 @@ public enum PluginConformance {
         case .result: "a result"
         case .error(let code, _, _): code
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
     }
 }

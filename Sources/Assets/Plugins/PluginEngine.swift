@@ -178,16 +178,10 @@ public final class PluginEngine: ExtractionEngine {
             try request.bytes.write(to: input)
             defer { try? FileManager.default.removeItem(at: input) }
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            let message: [String: JSONValue] = [
-                "t": "extract", "id": .string(id), "operation": "avatar-extraction",
-                "input": .object([
-                    "path": .string(input.path), "sha256": .string(request.sha256.hex), "format": .string(request.probe.format.rawValue),
-                    "width": .number(Double(request.probe.width)), "height": .number(Double(request.probe.height)),
-                ]),
-                "options": .object(["return_form": .string(request.options.returnForm?.rawValue ?? "")]),
-                "output_dir": .string(output.path),
-                "deadline_ms": .number(Double(request.timeout.components.seconds * 1000 + request.timeout.components.attoseconds / 1_000_000_000_000_000)),
-            ]
+            let message = Self.extractMessage(
+                id: id, input: input, sha256: request.sha256, probe: request.probe,
+                returnForm: request.options.returnForm?.rawValue ?? "", output: output, timeout: request.timeout
+            )
             let reply = await process.request(id, message, timeout: request.timeout)
             do {
                 return try answer(reply, id: id, output: output, process: process, request: request)
@@ -198,12 +192,26 @@ public final class PluginEngine: ExtractionEngine {
         }
     }
 
+    /// The `extract` message for the photo at `input`, whose results go into `output`.
+    static func extractMessage(id: String, input: URL, sha256: ContentHash, probe: ProbedImage, returnForm: String, output: URL, timeout: Duration) -> [String: JSONValue] {
+        [
+            "t": "extract", "id": .string(id), "operation": "avatar-extraction",
+            "input": .object([
+                "path": .string(input.path), "sha256": .string(sha256.hex), "format": .string(probe.format.rawValue),
+                "width": .number(Double(probe.width)), "height": .number(Double(probe.height)),
+            ]),
+            "options": .object(["return_form": .string(returnForm)]),
+            "output_dir": .string(output.path),
+            "deadline_ms": .number(Double(timeout.milliseconds)),
+        ]
+    }
+
     /// Turns a reply into an answer or an error, and deals with a process that failed.
     private func answer(_ reply: PluginProcess.Reply, id: String, output: URL, process: PluginProcess, request: EngineRequest) throws -> EngineAnswer {
         switch reply {
         case .result(let items):
             state.withLock { $0.crashes = 0 }
-            return EngineAnswer(elements: try items.enumerated().map { position, item in try element(item, position: position, output: output) }, scratch: output)
+            return EngineAnswer(elements: try items.enumerated().map { position, item in try Self.element(item, position: position, output: output, engine: name) }, scratch: output)
         case .error(let code, let errorClass, let message):
             state.withLock { $0.crashes = 0 }
             throw APIError(
@@ -236,10 +244,11 @@ public final class PluginEngine: ExtractionEngine {
         }
     }
 
-    /// One element of a result, whose file must be a regular file inside `output`.
-    private func element(_ item: [String: JSONValue], position: Int, output: URL) throws(APIError) -> EngineElement {
+    /// One element of a result, whose file must be a regular file inside `output`. (Its PNG,
+    /// size, kind and box are checked by the manager, as for every engine's files.)
+    static func element(_ item: [String: JSONValue], position: Int, output: URL, engine: String) throws(APIError) -> EngineElement {
         func bad(_ reason: String) -> APIError {
-            APIError(code: "PLUGIN_BAD_RESULT", errorClass: .internal, message: "The \(name) backend gave result \(position + 1) \(reason); nothing of its answer was stored. Report it to the plugin's author.")
+            APIError(code: "PLUGIN_BAD_RESULT", errorClass: .internal, message: "The \(engine) backend gave result \(position + 1) \(reason); nothing of its answer was stored. Report it to the plugin's author.")
         }
         guard let path = item["path"]?.string, let width = item["width"]?.int, let height = item["height"]?.int,
               let x = item["x"]?.int, let y = item["y"]?.int else {
