@@ -179,12 +179,14 @@ extension Catalog {
         try db.execute(
             sql: """
                 INSERT INTO extractions (action_key, input_key, operation, options, namespace, state, error_code, error_message,
-                                         request_id, log_id, response_key, input_size, created_at, last_used_at, hit_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                                         request_id, log_id, response_key, input_size, created_at, last_used_at, hit_count,
+                                         fitted_key, fitted_width, fitted_height)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """,
             arguments: [
                 identity.actionKey.bytes, identity.inputKey.bytes, identity.operation, identity.options, identity.namespace,
                 state.rawValue, errorCode, errorMessage, requestID, logID, response?.hash.bytes, identity.inputSize, time, time,
+                identity.fitted?.sha256.bytes, identity.fitted?.width, identity.fitted?.height,
             ]
         )
     }
@@ -205,9 +207,9 @@ extension Catalog {
     /// The `extractions` columns in the order ``entry(from:elements:)`` reads them.
     static let entryColumns = """
         x.id, x.action_key, x.input_key, x.operation, x.options, x.namespace, x.state, x.error_code, x.error_message, \
-        x.request_id, x.log_id, x.response_key, x.input_size, x.created_at, x.last_used_at, x.hit_count
+        x.request_id, x.log_id, x.response_key, x.input_size, x.created_at, x.last_used_at, x.hit_count,         x.fitted_key, x.fitted_width, x.fitted_height
         """
-    static let entryColumnCount = 16
+    static let entryColumnCount = 19
 
     /// The `elements` columns in the order ``element(from:at:)`` reads them.
     static let elementColumns = "e.position, e.blob_key, e.source_url, e.width, e.height, e.x, e.y"
@@ -275,8 +277,18 @@ extension Catalog {
             createdAt: Date(unixMilliseconds: try row.int64(13, "created_at")),
             lastUsedAt: Date(unixMilliseconds: try row.int64(14, "last_used_at")),
             hitCount: try row.int64(15, "hit_count"),
-            elements: elements
+            elements: elements,
+            fitted: try fittedUpload(from: row)
         )
+    }
+
+    /// The fitted upload of a row read with ``entryColumns``: all three columns, or none.
+    private static func fittedUpload(from row: Row) throws(RowDecodingError) -> FittedUpload? {
+        guard let key = try row.optionalHash(16, "fitted_key") else { return nil }
+        guard !row.hasNull(atIndex: 17), !row.hasNull(atIndex: 18) else {
+            throw RowDecodingError(problem: "it has a fitted_key without fitted_width and fitted_height")
+        }
+        return FittedUpload(sha256: key, width: try row.int(17, "fitted_width"), height: try row.int(18, "fitted_height"))
     }
 }
 

@@ -30,6 +30,8 @@ public struct CatalogEntry: Sendable, Hashable {
     public var lastUsedAt: Date
     public var hitCount: Int64
     public var elements: [Element]
+    /// What was sent, when the photo was fitted to the engine's limits first.
+    public var fitted: FittedUpload? = nil
 
     /// One result image and where it sits in the input.
     public struct Element: Sendable, Hashable {
@@ -63,13 +65,29 @@ public struct ExtractionIdentity: Sendable, Hashable {
     public var options: String
     public var namespace: String
     public var inputSize: Int64
+    /// What is sent instead of the input, when the input is fitted to the engine's limits.
+    public var fitted: FittedUpload?
 
-    public init(actionKey: ContentHash, inputKey: ContentHash, operation: String, options: String, namespace: String, inputSize: Int64) {
+    public init(actionKey: ContentHash, inputKey: ContentHash, operation: String, options: String, namespace: String, inputSize: Int64, fitted: FittedUpload? = nil) {
         self.actionKey = actionKey
         self.inputKey = inputKey
         self.operation = operation
         self.options = options
         self.namespace = namespace
         self.inputSize = inputSize
+        self.fitted = fitted
+    }
+}
+
+/// The upload made from a photo fitted to an engine's limits: its SHA-256 and pixel size.
+public struct FittedUpload: Sendable, Hashable {
+    public var sha256: ContentHash
+    public var width: Int
+    public var height: Int
+
+    public init(sha256: ContentHash, width: Int, height: Int) {
+        self.sha256 = sha256
+        self.width = width
+        self.height = height
     }
 }

@@ -43,6 +43,10 @@ public struct APIEngine: ExtractionEngine {
         )
     }
 
+    public func credits() async throws(APIError) -> [CreditBalance] {
+        try await client.queryCredits()
+    }
+
     public func download(_ url: URL, to destination: URL, limit: Int64) async throws(APIError) {
         _ = try await client.downloadResult(url, to: destination, limit: limit)
     }

@@ -82,7 +82,7 @@ extension AssetManager {
     static func resultImages(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, engine: String) throws(APIError) -> [Data]? {
         var images: [Data] = []
         for (position, element) in answer.elements.enumerated() {
-            guard case .file(let file) = element.result else {
+            if case .url = element.result {
                 guard images.isEmpty else { throw badResult(engine, "mixes result files and URLs") }
                 return nil
             }
@@ -92,10 +92,17 @@ extension AssetManager {
                 throw fail("a box (\(element.width)x\(element.height) at \(element.x),\(element.y)) that leaves the \(probe.width)x\(probe.height) photo")
             }
             let data: Data
-            do {
-                data = try BlobStore.readRegularFile(at: file)
-            } catch {
-                throw fail("as a file that cannot be read")
+            switch element.result {
+            case .png(let bytes):
+                data = bytes
+            case .file(let file):
+                do {
+                    data = try BlobStore.readRegularFile(at: file)
+                } catch {
+                    throw fail("as a file that cannot be read")
+                }
+            case .url:
+                throw badResult(engine, "mixes result files and URLs")
             }
             guard let info = try? PNGCodec.decodeInfo(data) else { throw fail("as a file that is not a PNG") }
             guard info.width == element.width, info.height == element.height else {

@@ -95,19 +95,16 @@ public final class AssetManager: Sendable {
 
     /// The account's credit balances, from `GET /api/common/query-credits`.
     ///
-    /// - Throws: ``APIError``; `NO_CREDITS` (class `input`) for an engine that is not the API.
+    /// - Throws: ``APIError``; `NO_CREDITS` (class `input`) for an engine that uses no credits.
     public func credits() async throws(APIError) -> [CreditBalance] {
-        guard let api = engine as? APIEngine else {
-            throw APIError(code: "NO_CREDITS", errorClass: .input, message: "The \(engine.identity.name) backend uses no credits; only the API (remote, record, replay, mock) has a balance.")
-        }
-        return try await api.client.queryCredits()
+        try await engine.credits()
     }
 
     private func extractUntyped(_ image: ImageSource, options: ExtractOptions) async throws -> Extraction {
-        let bytes = try image.load()
+        let bytes = try image.load(limit: engine.limits.maxBytes ?? Self.largestUpload)
         let inputKey = ContentHash.of(bytes)
         guard options.useCache, let store else {
-            let probe = try ImageProbe.probe(bytes, name: image.displayName)
+            let probe = try probe(bytes, name: image.displayName)
             return try await withMissPermit(image) {
                 try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
             }
@@ -121,7 +118,7 @@ public final class AssetManager: Sendable {
             return try answer.get()
         }
 
-        let probe = try ImageProbe.probe(bytes, name: image.displayName)
+        let probe = try probe(bytes, name: image.displayName)
         let identity = ExtractionIdentity(
             actionKey: actionKey, inputKey: inputKey, operation: ActionKey.operation,
             options: options.api.canonicalString, namespace: namespace, inputSize: Int64(bytes.count)
@@ -138,6 +135,19 @@ public final class AssetManager: Sendable {
         shared.cache = .hit
         return shared
     }
+
+    /// Checks an upload against the engine's limits: the API's for the API and the mock, what a
+    /// plugin declared for a plugin.
+    private func probe(_ bytes: Data, name: String) throws(APIError) -> ProbedImage {
+        var limits = engine.limits.probeLimits(accepter: "the API")
+        if limits == .api { return try ImageProbe.probe(bytes, name: name) }
+        limits.accepter = "the \(engine.identity.name) backend"
+        limits.maxBytes = limits.maxBytes ?? Self.largestUpload
+        return try ImageProbe.probe(bytes, name: name, limits: limits)
+    }
+
+    /// The largest photo read for an engine that sets no byte limit: 256 MiB.
+    public static let largestUpload = 268_435_456
 
     /// Runs one miss within ``misses``: it waits in line while the permits are taken, and is
     /// refused with `ERROR_INSUFFICIENT_RESOURCES` (503) when the line is full too.

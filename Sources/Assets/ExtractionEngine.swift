@@ -31,6 +31,11 @@ public protocol ExtractionEngine: Sendable {
     /// Downloads a result an answer gave as ``EngineResult/url(_:)`` into `destination`.
     func download(_ url: URL, to destination: URL, limit: Int64) async throws(APIError)
 
+    /// The account's credit balances, for an engine that spends credits.
+    ///
+    /// - Throws: ``APIError``; by default `NO_CREDITS` (class `input`): the engine uses none.
+    func credits() async throws(APIError) -> [CreditBalance]
+
     /// Stops whatever the engine keeps running (a plugin's process). Called when its manager is
     /// done; the engine may be used again afterwards, starting anew.
     func shutdown() async
@@ -41,6 +46,10 @@ extension ExtractionEngine {
 
     public func download(_ url: URL, to destination: URL, limit: Int64) async throws(APIError) {
         throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The \(identity.name) engine gives no result URLs to download.")
+    }
+
+    public func credits() async throws(APIError) -> [CreditBalance] {
+        throw APIError(code: "NO_CREDITS", errorClass: .input, message: "The \(identity.name) backend uses no credits; only the API (remote, record, replay) and the mock have a balance.")
     }
 
     public func shutdown() async {}
@@ -87,6 +96,11 @@ public struct EngineLimits: Sendable, Hashable {
         self.maxSide = maxSide
         self.maxPixels = maxPixels
         self.maxConcurrentCalls = max(1, maxConcurrentCalls)
+    }
+
+    /// These limits as ``HeadExtraction/ImageProbe`` checks them, naming `accepter` in its messages.
+    public func probeLimits(accepter: String) -> ImageProbe.Limits {
+        ImageProbe.Limits(formats: formats, maxBytes: maxBytes, minSide: minSide, maxSide: maxSide, maxPixels: maxPixels, accepter: accepter)
     }
 
     /// The AILabTools API's: JPEG, PNG or BMP, at most 3 MiB, each side 33 to 1999 px.
@@ -163,4 +177,6 @@ public enum EngineResult: Sendable, Hashable {
     case url(URL)
     /// A file the manager checks and moves into the store.
     case file(URL)
+    /// The PNG itself, from an engine in this process; checked and stored like a file.
+    case png(Data)
 }

@@ -15,9 +15,9 @@ public enum ImageSource: Sendable, Hashable {
         }
     }
 
-    /// Reads the bytes, at most one byte past the API's size limit, so that a huge file is
-    /// refused without reading it whole.
-    func load() throws(APIError) -> Data {
+    /// Reads the bytes, at most one byte past `limit` (the engine's size limit), so that a huge
+    /// file is refused without reading it whole.
+    func load(limit: Int) throws(APIError) -> Data {
         switch self {
         case .data(let data, _):
             return data
@@ -33,7 +33,7 @@ public enum ImageSource: Sendable, Hashable {
             do {
                 let handle = try FileHandle(forReadingFrom: url)
                 defer { try? handle.close() }
-                return try handle.read(upToCount: ImageProbe.maxByteCount + 1) ?? Data()
+                return try handle.read(upToCount: limit + 1) ?? Data()
             } catch {
                 throw APIError(code: "FILE_UNREADABLE", errorClass: .input, message: "\(name) cannot be read; check its permissions.")
             }

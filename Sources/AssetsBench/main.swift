@@ -55,8 +55,7 @@ case "library-hit":
     let photo = try randomPNG(bytes: 3_000_000)
     precondition(photo.count <= ImageProbe.maxByteCount, "the bench photo must be a valid input")
     let store = try Store(at: folder.appendingPathComponent("store"))
-    let backend = try BackendRegistry.standard.make("mock", configuration: BackendConfiguration())
-    let manager = AssetManager(store: store, backend: backend)
+    let manager = AssetManager(store: store, engine: MockEngine())
     let source = ImageSource.data(photo, name: "bench.png")
     let first = try await manager.extract(source)
     precondition(first.cache == .miss)
@@ -141,7 +140,7 @@ case "serve-parts":
     }
     let image = try readForm()
     let store = try Store(at: folder.appendingPathComponent("store"))
-    let manager = AssetManager(store: store, backend: try BackendRegistry.standard.make("mock", configuration: BackendConfiguration()))
+    let manager = AssetManager(store: store, engine: MockEngine())
     _ = try await manager.extract(.data(image, name: "bench.png"))
     let (parse, hash, hit) = try await Task.detached { () async throws -> ([Double], [Double], [Double]) in
         var parse: [Double] = [], hash: [Double] = [], hit: [Double] = []

@@ -44,15 +44,6 @@ struct BackendOptions: ParsableArguments {
         return "remote"
     }
 
-    /// Resolves flags and environment into a backend, or prints one `Error:` line and exits 2.
-    func makeBackend(registry: BackendRegistry = .standard) throws -> Backend {
-        do {
-            return try registry.make(backendName, configuration: try configuration())
-        } catch {
-            throw Terminal.fail(error.message)
-        }
-    }
-
     /// The manager's settings these flags decide: the call timeout.
     func managerConfiguration(_ base: AssetManagerConfiguration = AssetManagerConfiguration()) -> AssetManagerConfiguration {
         var configuration = base

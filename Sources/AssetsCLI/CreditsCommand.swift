@@ -14,9 +14,11 @@ struct CreditsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let manager = AssetManager(store: nil, backend: try backendOptions.makeBackend())
+        let configuration = backendOptions.managerConfiguration()
+        let manager = AssetManager(store: nil, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
         do {
             let balances = try await manager.credits()
+            await manager.shutdown()
             for balance in balances {
                 if json {
                     Terminal.out(Terminal.json(balance))
@@ -26,6 +28,7 @@ struct CreditsCommand: AsyncParsableCommand {
             }
             Terminal.flush()
         } catch {
+            await manager.shutdown()
             Terminal.flush()
             Terminal.err("failed: \(error.message) [\(error.code)]")
             throw ExitCode(1)

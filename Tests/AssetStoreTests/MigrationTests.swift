@@ -128,3 +128,45 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: folder.path("absent.sqlite").path), "a read-only open creates nothing")
     }
 }
+
+@Suite struct FittedUploadMigrationTests {
+    let folder = TemporaryDirectory("fitted-migration")
+
+    @Test func aCatalogOfTheFirstSchemaKeepsItsEntriesAndGainsFittedUploads() throws {
+        let url = folder.path("catalog.sqlite")
+        // A catalog as the first release made it: only 0001 applied, one entry in it.
+        let queue = try DatabaseQueue(path: url.path)
+        let first = try String(contentsOf: Repository.root.appendingPathComponent("migrations/0001_catalog.sql"), encoding: .utf8)
+        let oldKey = ContentHash.of("old action")
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            try db.execute(sql: first)
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0001_catalog')")
+            try db.execute(
+                sql: """
+                    INSERT INTO extractions (action_key, input_key, operation, options, namespace, state, error_code, error_message,
+                                             input_size, created_at, last_used_at)
+                    VALUES (?, ?, 'avatar-extraction', '', 'ailabtools', 'failed', 'ERROR_NO_FACE_IN_FILE', 'no face', 10, 1, 1)
+                    """,
+                arguments: [oldKey.bytes, ContentHash.of("old input").bytes]
+            )
+        }
+        try queue.close()
+
+        let catalog = try Catalog(url: url)
+        #expect(try catalog.appliedMigrations() == Catalog.knownMigrations)
+        let old = try #require(try catalog.entry(for: oldKey))
+        #expect(old.errorCode == "ERROR_NO_FACE_IN_FILE")
+        #expect(old.fitted == nil)
+
+        // A fitted entry records what was sent.
+        let fitted = FittedUpload(sha256: ContentHash.of("fitted bytes"), width: 1999, height: 1499)
+        let identity = ExtractionIdentity(
+            actionKey: ContentHash.of("new action"), inputKey: ContentHash.of("new input"), operation: "avatar-extraction",
+            options: "", namespace: "mock", inputSize: 9_000_000, fitted: fitted
+        )
+        _ = try catalog.recordFailure(identity, code: "ERROR_NO_FACE_IN_FILE", message: "no face", requestID: nil, logID: nil)
+        #expect(try catalog.entry(for: identity.actionKey)?.fitted == fitted)
+        #expect(try Catalog(url: url).entry(for: identity.actionKey)?.fitted == fitted)
+    }
+}

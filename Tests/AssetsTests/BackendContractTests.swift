@@ -18,22 +18,24 @@ import TestSupport
         var configuration = BackendConfiguration(apiBase: server.baseURL, apiKey: "sk-test-SECRET-1234567890", cassette: cassette)
         if name == "replay" {
             configuration.recordMode = .all
-            try await Self.script(try BackendRegistry.standard.make("record", configuration: configuration), folder: folder)
+            try await Self.script("record", configuration: configuration, folder: folder)
             server.stop()
             configuration.apiKey = nil
             configuration.recordMode = nil
         }
-        try await Self.script(try BackendRegistry.standard.make(name, configuration: configuration), folder: folder)
+        try await Self.script(name, configuration: configuration, folder: folder)
         if name == "remote" || name == "record" {
             #expect(try await server.stats()["extraction_calls"] == 2, "the bad input never reached the server")
         }
     }
 
-    static func script(_ backend: Backend, folder: TemporaryDirectory) async throws {
-        let store = try Store(at: folder.path("store-\(backend.name)"))
+    static func script(_ name: String, configuration: BackendConfiguration, folder: TemporaryDirectory) async throws {
+        let store = try Store(at: folder.path("store-\(name)"))
         var settings = AssetManagerConfiguration()
         settings.retryPolicy = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1))
-        let manager = AssetManager(store: store, backend: backend, configuration: settings)
+        let engine = try await BackendRegistry.standard.makeEngine(name, configuration: configuration, manager: settings)
+        #expect(engine.identity.name == name)
+        let manager = AssetManager(store: store, engine: engine, configuration: settings)
         let uncached = ExtractOptions(useCache: false)
 
         // A cutout: RGBA PNGs whose size is the element's size.

@@ -74,6 +74,18 @@ import TestSupport
         #expect(!again.contains("extract"), "a hit never reaches the plugin")
     }
 
+    @Test func aPluginTakesPhotosWithinItsOwnLimitsNotTheAPIs() async throws {
+        try install("painter", mode: "ok")
+        // 2400 px wide: more than the API takes, fewer pixels than the plugin's max_pixels.
+        let wide = try PNGCodec.encode(width: 2400, height: 300, pixels: [UInt8](repeating: 120, count: 2400 * 300 * 4), format: .rgba)
+        try FileManager.default.createDirectory(at: folder.path("in"), withIntermediateDirectories: true)
+        try wide.write(to: folder.path("in/wide.png"))
+        let (result, lines) = try await extract(["wide.png"], backend: "painter")
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(lines.first?["cache"] as? String == "miss")
+        #expect(try String(contentsOf: log, encoding: .utf8).contains("extract"))
+    }
+
     @Test func aMaskIsGreyAndItsOwnEntry() async throws {
         try install("painter", mode: "ok")
         let (result, lines) = try await extract(["grace_hopper.jpg"], backend: "painter", ["--return-form", "mask"])

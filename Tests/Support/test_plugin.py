@@ -107,7 +107,8 @@ def main():
     log("start")
     send({"t": "hello", "protocols": [99] if MODE == "proto99" else [1], "name": "test", "version": "1.0." + ("1" if MODE == "noface" else "0"),
           "engine": {"id": "test-painter", "sha256": "ab" * 32}, "operations": ["avatar-extraction"],
-          "return_forms": ["", "mask"], "concurrency": 2, "extra_field_to_ignore": True})
+          "return_forms": ["", "mask"], "concurrency": 2, "max_pixels": int(os.environ.get("TEST_PLUGIN_MAX_PIXELS", "4000000")),
+          "extra_field_to_ignore": True})
     for line in sys.stdin:
         message = json.loads(line)
         kind = message.get("t")

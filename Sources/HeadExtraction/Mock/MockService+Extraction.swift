@@ -51,25 +51,27 @@ extension MockService {
         let headCount = min(faults.value.headCount, 64)
         guard headCount > 0 else { return failure("ERROR_NO_FACE_IN_FILE", "pic not has face") }
 
-        let digest = Array(SHA256.hash(data: bytes))
-        let prefix = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
-        let elements = (0..<headCount).map { index in
-            element(index: index, of: headCount, in: probed, digest: digest, hashPrefix: prefix, isMask: isMask)
+        let elements = Self.heads(count: headCount, in: probed, bytes: bytes, isMask: isMask).map { head in
+            ResultElement(imageURL: HeadExtractionAPI.url(baseURL, Self.resultsPath + head.result.name), width: head.width, height: head.height, x: head.x, y: head.y)
         }
         return answer(.success(elements: elements, requestID: newID(), logID: newID()))
     }
 
-    /// Places head `index` of `count` in its own column of the image, sized and shifted by the hash.
-    private func element(index: Int, of count: Int, in image: ProbedImage, digest: [UInt8], hashPrefix: String, isMask: Bool) -> ResultElement {
-        func byte(_ offset: Int) -> Int { Int(digest[(index * 4 + offset) % digest.count]) }
-        let column = max(1, image.width / count)
-        let width = min(column, max(1, column * (40 + byte(0) % 31) / 100))
-        let height = min(image.height, max(1, width * (110 + byte(1) % 31) / 100))
-        let x = min(image.width - width, index * column + byte(2) % (column - width + 1))
-        let y = byte(3) % ((image.height - height) / 2 + 1)
-        let result = MockResult(inputHashPrefix: hashPrefix, index: index, width: width, height: height, isMask: isMask)
-        let url = HeadExtractionAPI.url(baseURL, Self.resultsPath + result.name)
-        return ResultElement(imageURL: url, width: width, height: height, x: max(0, x), y: y)
+    /// The `count` heads of an image: each in its own column, sized and shifted by the input's
+    /// SHA-256, so the same input always gets the same heads.
+    static func heads(count: Int, in image: ProbedImage, bytes: Data, isMask: Bool) -> [(result: MockResult, width: Int, height: Int, x: Int, y: Int)] {
+        let digest = Array(SHA256.hash(data: bytes))
+        let prefix = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return (0..<count).map { index in
+            func byte(_ offset: Int) -> Int { Int(digest[(index * 4 + offset) % digest.count]) }
+            let column = max(1, image.width / count)
+            let width = min(column, max(1, column * (40 + byte(0) % 31) / 100))
+            let height = min(image.height, max(1, width * (110 + byte(1) % 31) / 100))
+            let x = min(image.width - width, index * column + byte(2) % (column - width + 1))
+            let y = byte(3) % ((image.height - height) / 2 + 1)
+            let result = MockResult(inputHashPrefix: prefix, index: index, width: width, height: height, isMask: isMask)
+            return (result, width, height, max(0, x), y)
+        }
     }
 
     /// `GET` credits: the balances in ``MockFaults/credits``.

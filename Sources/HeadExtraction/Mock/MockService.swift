@@ -77,18 +77,24 @@ public final class MockService: Transport, Sendable {
 
     // MARK: - Shared by every route
 
-    private func pause() async throws {
+    func pause() async throws {
         let latency = faults.value.latency
         if latency > .zero { try await Task.sleep(for: latency) }
     }
 
     /// The answer to an API call that must not proceed: a bad key or a scripted error.
     private func refusal(for request: HTTPRequest) throws -> HTTPResponse? {
-        let (requireKey, scripted) = faults.withLock { faults in
-            (faults.requireKey, faults.scriptedErrors.isEmpty ? nil : faults.scriptedErrors.removeFirst())
-        }
         let key = request.headers[name: HeadExtractionAPI.apiKeyHeader]
-        if requireKey, key == nil || key == "" || key == "bad" {
+        return try refusal(keyAccepted: !(faults.value.requireKey && (key == nil || key == "" || key == "bad")))
+    }
+
+    /// The answer to a call that must not proceed, or `nil`: ``MockFaults/requireKey`` with a
+    /// key that is not accepted, else the next scripted error.
+    ///
+    /// - Throws: ``TransportError`` for a scripted transfer failure.
+    func refusal(keyAccepted: Bool) throws -> HTTPResponse? {
+        let scripted = faults.withLock { faults in faults.scriptedErrors.isEmpty ? nil : faults.scriptedErrors.removeFirst() }
+        if !keyAccepted {
             return answer(.failure(code: "ERROR_APPLICATIONS_NOT_EXISTS", requestID: newID(), logID: newID()))
         }
         guard let scripted else { return nil }

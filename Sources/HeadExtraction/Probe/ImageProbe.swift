@@ -34,6 +34,39 @@ public enum ImageProbe {
         try probe(Array(data), byteCount: data.count, name: name)
     }
 
+    /// Probes image bytes against another engine's limits (a plugin's, say).
+    public static func probe(_ data: Data, name: String, limits: Limits) throws(APIError) -> ProbedImage {
+        try probe(Array(data), byteCount: data.count, name: name, limits: limits)
+    }
+
+    /// What an engine accepts, and who it is in messages.
+    public struct Limits: Sendable, Hashable {
+        /// The formats it reads.
+        public var formats: Set<ImageFormat>
+        /// The largest file, in bytes, if there is a limit.
+        public var maxBytes: Int?
+        /// The smallest side allowed, in pixels.
+        public var minSide: Int
+        /// The largest side, in pixels, if there is a limit.
+        public var maxSide: Int?
+        /// The most pixels, if there is a limit.
+        public var maxPixels: Int?
+        /// Who accepts, as messages name it: `the API`, `the local backend`.
+        public var accepter: String
+
+        public init(formats: Set<ImageFormat>, maxBytes: Int?, minSide: Int, maxSide: Int?, maxPixels: Int? = nil, accepter: String) {
+            self.formats = formats
+            self.maxBytes = maxBytes
+            self.minSide = max(1, minSide)
+            self.maxSide = maxSide
+            self.maxPixels = maxPixels
+            self.accepter = accepter
+        }
+
+        /// The API's: JPEG, PNG or BMP, at most 3 MiB, each side 33 to 1999 px.
+        public static let api = Limits(formats: [.jpeg, .png, .bmp], maxBytes: ImageProbe.maxByteCount, minSide: ImageProbe.minSide, maxSide: ImageProbe.maxSide, accepter: "the API")
+    }
+
     /// Probes an image file, reading at most ``maxByteCount`` + 1 bytes of it.
     ///
     /// - Throws: ``APIError`` of class `input`; `INPUT_UNREADABLE` when the file cannot be read.
@@ -56,18 +89,21 @@ public enum ImageProbe {
         return try probe(bytes, byteCount: max(byteCount, bytes.count), name: name)
     }
 
-    static func probe(_ bytes: [UInt8], byteCount: Int, name: String) throws(APIError) -> ProbedImage {
-        guard byteCount <= maxByteCount else {
-            throw rejection("FILE_SIZE_EXCEEDS_LIMIT", 413, "\(name) is \(grouped(byteCount)) bytes, more than the API's limit of 3 MiB (3,145,728 bytes); shrink or recompress it.")
+    static func probe(_ bytes: [UInt8], byteCount: Int, name: String, limits: Limits = .api) throws(APIError) -> ProbedImage {
+        let who = limits.accepter
+        if let maxBytes = limits.maxBytes, byteCount > maxBytes {
+            throw rejection("FILE_SIZE_EXCEEDS_LIMIT", 413, "\(name) is \(grouped(byteCount)) bytes, more than \(who)'s limit of \(sizeText(maxBytes)); shrink or recompress it.")
         }
+        let accepted = ImageFormat.allCases.filter(limits.formats.contains).map(\.displayName)
+        let acceptedText = accepted.count > 1 ? accepted.dropLast().joined(separator: ", ") + " or " + accepted.last! : accepted.first ?? "no"
         guard !bytes.isEmpty else {
-            throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is empty; choose a JPEG, PNG or BMP image.")
+            throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is empty; choose a \(acceptedText) image.")
         }
-        guard let format = acceptedFormat(of: bytes) else {
-            if let what = refusedFormatName(of: bytes) {
-                throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is \(what); the API accepts JPEG, PNG or BMP.")
+        guard let format = acceptedFormat(of: bytes), limits.formats.contains(format) else {
+            if let what = refusedFormatName(of: bytes) ?? acceptedFormat(of: bytes).map({ "a \($0.displayName)" }) {
+                throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is \(what); \(who) accepts \(acceptedText).")
             }
-            throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is not a JPEG, PNG or BMP image; convert it to one of those.")
+            throw rejection("UNSUPPORTED_FILE_TYPES", 415, "\(name) is not a \(acceptedText) image; convert it to one of those.")
         }
 
         let size: (width: Int, height: Int)
@@ -82,13 +118,21 @@ public enum ImageProbe {
         }
 
         let dimensions = "\(size.width)x\(size.height) pixels"
-        if max(size.width, size.height) > maxSide {
-            throw rejection("FILE_RESOLUTION_EXCEEDS_LIMITS", 413, "\(name) is \(dimensions), but the API accepts at most \(maxSide) pixels a side; scale it down.")
+        if let maxSide = limits.maxSide, max(size.width, size.height) > maxSide {
+            throw rejection("FILE_RESOLUTION_EXCEEDS_LIMITS", 413, "\(name) is \(dimensions), but \(who) accepts at most \(maxSide) pixels a side; scale it down.")
         }
-        if min(size.width, size.height) < minSide {
-            throw rejection("ERROR_LOW_RESOLUTION", 422, "\(name) is \(dimensions), but the API needs more than 32 pixels a side; use a larger image.")
+        if let maxPixels = limits.maxPixels, size.width * size.height > maxPixels {
+            throw rejection("FILE_RESOLUTION_EXCEEDS_LIMITS", 413, "\(name) is \(dimensions), but \(who) accepts at most \(grouped(maxPixels)) pixels; scale it down.")
+        }
+        if min(size.width, size.height) < limits.minSide {
+            throw rejection("ERROR_LOW_RESOLUTION", 422, "\(name) is \(dimensions), but \(who) needs more than \(limits.minSide - 1) pixels a side; use a larger image.")
         }
         return ProbedImage(format: format, width: size.width, height: size.height, byteCount: byteCount)
+    }
+
+    /// `3 MiB (3,145,728 bytes)` for whole mebibytes, else `N bytes`.
+    private static func sizeText(_ bytes: Int) -> String {
+        bytes % 1_048_576 == 0 ? "\(bytes / 1_048_576) MiB (\(grouped(bytes)) bytes)" : "\(grouped(bytes)) bytes"
     }
 
     private static func rejection(_ code: String, _ status: Int, _ message: String) -> APIError {
