@@ -303,19 +303,7 @@ public struct BlobStore: Sendable {
     }
 
     private func write(_ data: Data, toDescriptor descriptor: Int32, path: String) throws {
-        defer { close(descriptor) }
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Self.ioError("write", path)
-                }
-                offset += written
-            }
-        }
-        guard fsync(descriptor) == 0 else { throw Self.ioError("fsync", path) }
+        try FileWrite.write(data, toDescriptor: descriptor, path: path, sync: true)
     }
 
     private func finish(_ temporary: TemporaryFile, as hash: ContentHash) throws {

@@ -14,16 +14,37 @@ public enum Counter: String, Sendable, CaseIterable {
 
 extension Catalog {
     /// Adds `amount` to each counter given.
+    ///
+    /// Bookkeeping, written with `synchronous = NORMAL` like ``recordHits(_:creditsSaved:now:)``:
+    /// a power cut may lose the last few counts (a process crash loses none), and the next FULL
+    /// commit of a result makes them durable.
     public func increment(_ amounts: [Counter: Int64]) throws {
         let nonZero = amounts.filter { $0.value != 0 }
         guard !nonZero.isEmpty else { return }
-        try write { db in
+        try writeBookkeeping { db in
             for (counter, amount) in nonZero {
                 try db.execute(
                     sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
                     arguments: [counter.rawValue, amount]
                 )
             }
+        }
+    }
+
+    /// One transaction of bookkeeping, committed without waiting for the disk.
+    func writeBookkeeping(_ body: (Database) throws -> Void) throws {
+        guard !isReadOnly else { throw readOnlyError }
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error, url: url)
         }
     }
 
@@ -49,34 +70,25 @@ extension Catalog {
         guard !hits.isEmpty else { return }
         guard !isReadOnly else { throw readOnlyError }
         let time = now.unixMilliseconds
-        do {
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-                try db.inTransaction(.immediate) {
-                    var total: Int64 = 0
-                    for (actionKey, count) in hits {
-                        total += count
-                        try db.execute(
-                            sql: "UPDATE extractions SET hit_count = hit_count + ?, last_used_at = max(last_used_at, ?) WHERE action_key = ?",
-                            arguments: [count, time, actionKey.bytes]
-                        )
-                        try db.execute(
-                            sql: """
-                                UPDATE blobs SET last_used_at = max(last_used_at, ?) WHERE key IN (
-                                    SELECT e.blob_key FROM elements e JOIN extractions x ON x.id = e.extraction_id
-                                    WHERE x.action_key = ? AND e.blob_key IS NOT NULL)
-                                """,
-                            arguments: [time, actionKey.bytes]
-                        )
-                    }
-                    try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'hits'", arguments: [total])
-                    try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'credits_saved'", arguments: [creditsSaved])
-                    return .commit
-                }
+        try writeBookkeeping { db in
+            var total: Int64 = 0
+            for (actionKey, count) in hits {
+                total += count
+                try db.execute(
+                    sql: "UPDATE extractions SET hit_count = hit_count + ?, last_used_at = max(last_used_at, ?) WHERE action_key = ?",
+                    arguments: [count, time, actionKey.bytes]
+                )
+                try db.execute(
+                    sql: """
+                        UPDATE blobs SET last_used_at = max(last_used_at, ?) WHERE key IN (
+                            SELECT e.blob_key FROM elements e JOIN extractions x ON x.id = e.extraction_id
+                            WHERE x.action_key = ? AND e.blob_key IS NOT NULL)
+                        """,
+                    arguments: [time, actionKey.bytes]
+                )
             }
-        } catch let error as DatabaseError {
-            throw Self.storeError(error, url: url)
+            try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'hits'", arguments: [total])
+            try db.execute(sql: "UPDATE counters SET value = value + ? WHERE name = 'credits_saved'", arguments: [creditsSaved])
         }
     }
 }

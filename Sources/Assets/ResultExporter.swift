@@ -79,7 +79,7 @@ public struct ResultExporter: Sendable {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for (bytes, target) in contents {
                 let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString)")
-                try bytes.write(to: temporary)
+                try FileWrite.write(bytes, to: temporary)
                 // rename(2) replaces the target atomically: a reader sees the old file or the new one.
                 guard rename(temporary.path, target.path) == 0 else {
                     let reason = String(cString: strerror(errno))
@@ -88,7 +88,8 @@ public struct ResultExporter: Sendable {
                 }
             }
         } catch {
-            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \((error as NSError).localizedDescription); check the folder or choose another --out.")
+            let reason = (error as? StoreError)?.message ?? (error as NSError).localizedDescription
+            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another --out.")
         }
         return targets
     }

@@ -175,7 +175,7 @@ public final class PluginEngine: ExtractionEngine {
             }
             let input = work.appendingPathComponent("in/\(id).\(request.probe.format.rawValue)")
             let output = work.appendingPathComponent("out/\(id)", isDirectory: true)
-            try request.bytes.write(to: input)
+            try FileWrite.write(request.bytes, to: input)
             defer { try? FileManager.default.removeItem(at: input) }
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
             let message = Self.extractMessage(
