@@ -26,35 +26,32 @@ extension AssetManager {
             }
         }
 
-        // The call's permit (within a batch) covers the call alone: the answer is committed
-        // outside it, so that the engine starts on the next photo meanwhile. A crash can then
-        // lose the answers of the photos in progress (twice `jobs`), each committed a few
-        // milliseconds after it came.
-        try store.catalog.increment([.misses: 1])
-        let retries = Atomic<Int64>(0)
-        // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
-        let outcome = try await withCallPermit {
-            await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
-        }
-        let retried = retries.load(ordering: .relaxed)
-        tally.call(retries: retried)
-        try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
-        let answer: EngineAnswer
-        switch outcome {
-        case .success(let value):
-            answer = value
-        case .failure(let error):
-            if error.errorClass == .content {
-                try store.catalog.recordFailure(identity, code: error.code, message: error.message, requestID: error.requestID, logID: nil)
+        // A call's permit (within a batch) is held until its answer is committed, so that a
+        // crash loses at most `jobs` answers that were paid for: with paid calls taking a
+        // second or more, the few milliseconds of the commit cost the batch next to nothing.
+        let stored = try await withCallPermit { () async throws -> Stored in
+            try store.catalog.increment([.misses: 1])
+            let retries = Atomic<Int64>(0)
+            // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
+            let outcome = await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
+            let retried = retries.load(ordering: .relaxed)
+            tally.call(retries: retried)
+            try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
+            let answer: EngineAnswer
+            switch outcome {
+            case .success(let value):
+                answer = value
+            case .failure(let error):
+                if error.errorClass == .content {
+                    try store.catalog.recordFailure(identity, code: error.code, message: error.message, requestID: error.requestID, logID: nil)
+                }
+                throw error
             }
-            throw error
-        }
-        defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
-        let stored: Stored
-        if let images = try Self.resultImages(answer, probe: probe, options: options, engine: engine.identity.name) {
-            stored = .complete(try storeImages(images, answer: answer, identity: identity, store: store))
-        } else {
-            stored = .pending(try store.catalog.recordPending(
+            defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
+            if let images = try Self.resultImages(answer, probe: probe, options: options, engine: engine.identity.name) {
+                return .complete(try storeImages(images, answer: answer, identity: identity, store: store))
+            }
+            return .pending(try store.catalog.recordPending(
                 identity, requestID: redacted(answer.requestID), logID: redacted(answer.logID),
                 elements: answer.elements.enumerated().map { position, element in
                     let source: String? = if case .url(let url) = element.result { url.absoluteString } else { nil }
