@@ -31,6 +31,7 @@ extension AssetManager {
         // second or more, the few milliseconds of the commit cost the batch next to nothing.
         let stored = try await withCallPermit { () async throws -> Stored in
             try store.catalog.increment([.misses: 1])
+            try spend.take(for: image.displayName, store: store)
             let retries = Atomic<Int64>(0)
             // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
             let outcome = await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
@@ -263,6 +264,7 @@ extension AssetManager {
 
     /// The no-cache path: ask the engine, download to a temporary folder, store nothing.
     func fetchUncached(_ image: ImageSource, bytes: Data, inputKey: ContentHash, probe: ProbedImage, options: ExtractionOptions) async throws -> Extraction {
+        try spend.take(for: image.displayName, store: store)
         let retries = Atomic<Int64>(0)
         let answer: EngineAnswer
         do {

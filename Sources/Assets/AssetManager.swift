@@ -36,6 +36,8 @@ public final class AssetManager: Sendable {
     let recent = RecentEntries()
     /// Bounds the misses in flight and in line; see ``AssetManagerConfiguration/maxConcurrentMisses``.
     let misses: CallLimiter
+    /// Counts the engine calls against ``AssetManagerConfiguration/spendLimit``.
+    let spend: SpendGuard
 
     /// A manager whose misses go to `engine`.
     public init(store: Store?, engine: any ExtractionEngine, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
@@ -44,6 +46,7 @@ public final class AssetManager: Sendable {
         self.configuration = configuration
         misses = CallLimiter(permits: configuration.maxConcurrentMisses, maxWaiting: configuration.maxQueuedMisses)
         engineCalls = CallLimiter(permits: engine.limits.maxConcurrentCalls)
+        spend = SpendGuard(configuration.spendLimit)
     }
 
     /// A manager whose misses go to the API (or the mock) through `backend`, retried and timed
@@ -129,8 +132,10 @@ public final class AssetManager: Sendable {
             }
         }
         if leader { return extraction }
-        try store.recordHit(actionKey, savedCredit: true)
-        tally.hit(savedCredit: true)
+        // A shared call saved a credit only if the engine charges for one.
+        let saved = Self.charges(namespace: namespace)
+        try store.recordHit(actionKey, savedCredit: saved)
+        tally.hit(savedCredit: saved)
         var shared = extraction
         shared.cache = .hit
         return shared
@@ -144,6 +149,12 @@ public final class AssetManager: Sendable {
         limits.accepter = "the \(engine.identity.name) backend"
         limits.maxBytes = limits.maxBytes ?? Self.largestUpload
         return try ImageProbe.probe(bytes, name: name, limits: limits)
+    }
+
+    /// Whether answers in `namespace` cost a credit each: those of the real API (remote, record
+    /// and replay), not the mock's or a plugin's. Only their hits count as credits saved.
+    static func charges(namespace: String) -> Bool {
+        namespace == Backend.realNamespace
     }
 
     /// The largest photo read for an engine that sets no byte limit: 256 MiB.
@@ -192,8 +203,9 @@ public final class AssetManager: Sendable {
                 return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
             }
             guard elements.count == entry.elements.count else { return nil }
-            try store.recordHit(entry.actionKey, savedCredit: true)
-            tally.hit(savedCredit: true)
+            let saved = Self.charges(namespace: entry.namespace)
+            try store.recordHit(entry.actionKey, savedCredit: saved)
+            tally.hit(savedCredit: saved)
             return .success(Extraction(inputSHA256: entry.inputKey, cache: .hit, requestID: entry.requestID, elements: elements))
         case .failed:
             try store.recordHit(entry.actionKey, savedCredit: false)

@@ -18,6 +18,24 @@ public struct AssetManagerConfiguration: Sendable {
     /// once with `ERROR_INSUFFICIENT_RESOURCES` (class `transient`, HTTP 503 when served):
     /// a flood of new photos is refused, not queued without end. 1,024 by default.
     public var maxQueuedMisses = 1024
+    /// The most calls this manager makes to its engine, so that a loop in a client cannot
+    /// spend a whole credit pack. Beyond it a miss fails with `SPEND_LIMIT_REACHED` (class
+    /// `credits`, HTTP 429 when served) and no call is made; hits are always answered.
+    public var spendLimit = SpendLimit()
 
     public init() {}
+}
+
+/// Caps on the calls an ``AssetManager`` makes to its engine. `nil` is no cap.
+public struct SpendLimit: Sendable, Hashable {
+    /// The most calls in the manager's life (a run of `assets extract`).
+    public var maxCalls: Int?
+    /// The most calls a UTC day, counted in the store's catalog: the cap holds across restarts
+    /// and for every process on the store. Without a store, counted in memory.
+    public var maxCallsPerDay: Int?
+
+    public init(maxCalls: Int? = nil, maxCallsPerDay: Int? = nil) {
+        self.maxCalls = maxCalls
+        self.maxCallsPerDay = maxCallsPerDay
+    }
 }

@@ -26,6 +26,9 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "How many photos to work on at once.")
     var jobs = 3
 
+    @Option(name: .customLong("max-calls"), help: ArgumentHelp("The most calls to the backend in this run; further new photos fail with SPEND_LIMIT_REACHED and cost nothing (hits are always answered).", valueName: "n"))
+    var maxCalls: Int?
+
     @Flag(help: "Replace output files that exist with different content.")
     var force = false
 
@@ -42,6 +45,9 @@ struct ExtractCommand: AsyncParsableCommand {
         if let returnForm, ReturnForm(rawValue: returnForm) == nil {
             throw ValidationError("--return-form takes only 'mask' (leave it out for the cutout), not '\(returnForm)'.")
         }
+        if let maxCalls, maxCalls < 0 {
+            throw ValidationError("--max-calls takes a number of at least 0, not \(maxCalls).")
+        }
         guard (1...64).contains(jobs) else {
             throw ValidationError("--jobs takes a number from 1 to 64, not \(jobs).")
         }
@@ -52,6 +58,7 @@ struct ExtractCommand: AsyncParsableCommand {
         var configuration = backendOptions.managerConfiguration()
         // Every photo of the batch in progress may be a miss: never queue them out.
         configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
+        configuration.spendLimit.maxCalls = maxCalls
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
         let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
