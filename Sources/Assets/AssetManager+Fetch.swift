@@ -183,7 +183,7 @@ extension AssetManager {
         } catch let error as APIError {
             return .failure(error)
         } catch is CancellationError {
-            return .failure(APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(name) was cancelled."))
+            return .failure(APIError.cancelled(name))
         } catch {
             return .failure(APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(name) failed: \(error)."))
         }

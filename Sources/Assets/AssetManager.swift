@@ -76,9 +76,9 @@ public final class AssetManager: Sendable {
                 httpStatus: 503, retryAfter: .seconds(2)
             )
         } catch let error as StoreError {
-            throw APIError(code: "STORE_ERROR", errorClass: .internal, message: error.message)
+            throw APIError(error)
         } catch is CancellationError {
-            throw APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(image.displayName) was cancelled.")
+            throw APIError.cancelled(image.displayName)
         } catch {
             throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(image.displayName) failed: \(error).")
         }

@@ -35,7 +35,7 @@ final class SpendGuard: Sendable {
                 taken = try store.catalog.takeDailyCall(day: day, limit: maxCallsPerDay)
             } catch {
                 giveBackRunCall()
-                throw APIError(code: "STORE_ERROR", errorClass: .internal, message: (error as? StoreError)?.message ?? "The store cannot count today's calls: \(error).")
+                throw (error as? StoreError).map(APIError.init) ?? APIError(code: "STORE_ERROR", errorClass: .internal, message: "The store cannot count today's calls: \(error).")
             }
         } else {
             taken = madeToday.withLock { state in
