@@ -74,6 +74,8 @@ let package = Package(
                 "AssetTransport",
                 "HeadExtraction",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -146,7 +148,15 @@ let package = Package(
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
-        .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
+        .testTarget(
+            name: "AssetsTests",
+            dependencies: [
+                "Assets", "TestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]

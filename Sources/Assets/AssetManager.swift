@@ -2,6 +2,8 @@ import AssetStore
 import AssetTransport
 import Foundation
 import HeadExtraction
+import Logging
+import Metrics
 
 /// The library entry point: extracts heads, answering repeats from the store.
 ///
@@ -32,7 +34,7 @@ public final class AssetManager: Sendable {
     /// Holds the engine to ``EngineLimits/maxConcurrentCalls``, in batches and in `serve`.
     let engineCalls: CallLimiter
     let flights = FlightTable()
-    let tally = Tally()
+    let tally: Tally
     let recent = RecentEntries()
     /// Bounds the misses in flight and in line; see ``AssetManagerConfiguration/maxConcurrentMisses``.
     let misses: CallLimiter
@@ -47,7 +49,11 @@ public final class AssetManager: Sendable {
         misses = CallLimiter(permits: configuration.maxConcurrentMisses, maxWaiting: configuration.maxQueuedMisses)
         engineCalls = CallLimiter(permits: engine.limits.maxConcurrentCalls)
         spend = SpendGuard(configuration.spendLimit)
+        tally = Tally(metrics: configuration.metrics ?? MetricsSystem.factory)
     }
+
+    /// Where this manager logs (``AssetManagerConfiguration/logger``).
+    var logger: Logger { configuration.logger }
 
     /// A manager whose misses go to the API (or the mock) through `backend`, retried and timed
     /// out as `configuration` says.
@@ -64,6 +70,29 @@ public final class AssetManager: Sendable {
     /// - Throws: ``APIError``: one sentence, a stable code and a class. A bad input costs no
     ///   API call. Content errors (no face) are cached, so a repeat costs nothing.
     public func extract(_ image: ImageSource, options: ExtractOptions = .default) async throws(APIError) -> Extraction {
+        do {
+            let extraction = try await extractClassified(image, options: options)
+            var metadata: Logger.Metadata = ["input": "\(image.displayName)", "sha256": "\(extraction.inputSHA256.hex)", "heads": "\(extraction.elements.count)"]
+            if extraction.cache == .hit {
+                logger.debug("hit", metadata: metadata)
+            } else {
+                metadata["engine"] = "\(engine.identity.name)"
+                if let requestID = extraction.requestID { metadata["request_id"] = "\(requestID)" }
+                logger.info("miss", metadata: metadata)
+            }
+            return extraction
+        } catch {
+            let metadata: Logger.Metadata = ["input": "\(image.displayName)", "code": "\(error.code)", "class": "\(error.errorClass.rawValue)", "message": "\(error.message)"]
+            switch error.errorClass {
+            case .input, .content: logger.info("refused", metadata: metadata)
+            case .transient, .credits, .auth, .internal: logger.warning("failed", metadata: metadata)
+            }
+            throw error
+        }
+    }
+
+    /// ``extract(_:options:)`` with every failure made an ``APIError``.
+    private func extractClassified(_ image: ImageSource, options: ExtractOptions) async throws(APIError) -> Extraction {
         do {
             return try await extractUntyped(image, options: options)
         } catch let error as APIError {

@@ -1,5 +1,7 @@
 import AssetTransport
 import Foundation
+import Logging
+import Metrics
 
 /// How an ``AssetManager`` retries, times out and caps its transfers.
 public struct AssetManagerConfiguration: Sendable {
@@ -22,6 +24,14 @@ public struct AssetManagerConfiguration: Sendable {
     /// spend a whole credit pack. Beyond it a miss fails with `SPEND_LIMIT_REACHED` (class
     /// `credits`, HTTP 429 when served) and no call is made; hits are always answered.
     public var spendLimit = SpendLimit()
+    /// Where the manager logs: a miss (`info`), a retry (`warning`), a hit (`debug`), a failed
+    /// call (`warning`), with the photo's name and hash, never a key. Logs nothing by default.
+    public var logger = Logger(label: "assets", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Where the manager's counters go (`assets_cache_hits_total`, `assets_cache_misses_total`,
+    /// `assets_upstream_calls_total`, `assets_upstream_retries_total`,
+    /// `assets_credits_saved_total`); `nil` for swift-metrics' global `MetricsSystem`.
+    /// `assets serve` passes its Prometheus registry's factory, so `/metrics` shows them.
+    public var metrics: (any MetricsFactory)?
 
     public init() {}
 }

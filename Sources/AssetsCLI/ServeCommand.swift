@@ -88,11 +88,15 @@ struct ServeCommand: AsyncParsableCommand {
         managerConfiguration.maxConcurrentMisses = maxMisses ?? misses
         managerConfiguration.maxQueuedMisses = maxQueuedMisses
         managerConfiguration.spendLimit.maxCallsPerDay = maxCallsPerDay
+        // The manager counts into the registry /metrics exports, and logs beside the access log.
+        let metrics = ServerMetrics()
+        managerConfiguration.metrics = metrics.factory
+        managerConfiguration.logger = .standardError(label: "assets")
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(managerConfiguration), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
             configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), limits: limits),
-            host: host, port: port, logger: .standardError(label: "assets.serve")
+            host: host, port: port, logger: .standardError(label: "assets.serve"), metrics: metrics
         )
         do {
             try await server.run { url in
