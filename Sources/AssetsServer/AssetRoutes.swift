@@ -30,7 +30,9 @@ import Hummingbird
 ///
 /// - Parameters:
 ///   - router: a `Router` or a `RouterGroup`; the routes are added under its path.
-///   - manager: shared by every request. It needs a store, which the blob route serves from.
+///   - manager: shared by every request. It needs a store, which the blob route serves from:
+///     with `store: nil` every extraction is answered 500 `STORE_REQUIRED` (and logged), and
+///     nothing is called upstream.
 ///   - configuration: client keys, the public base URL, the body cap.
 ///   - metrics: where to count hits, misses, errors and latencies, if anywhere.
 /// - Important: With a `publicURL` under a group, include the group's path in it.

@@ -16,6 +16,13 @@ struct ExtractionRoute: Sendable {
     let boundAddress: BoundAddress?
 
     func respond(to request: Request, context: some RequestContext) async throws -> Response {
+        // Answers point at the blob route, which serves the store: without one there is nothing
+        // to point at (and the results would be temporary files nobody deletes).
+        guard manager.store != nil else {
+            context.logger.error("the extraction route needs a manager with a store; this one has none")
+            metrics?.recordError(code: "STORE_REQUIRED")
+            return EnvelopeResponse.failure("STORE_REQUIRED", message: EnvelopeResponse.internalMessage, status: 500)
+        }
         let upload: Upload
         switch try await Upload.read(request, limit: configuration.maxBodyBytes) {
         case .success(let read):

@@ -52,4 +52,17 @@ import Testing
         }
         #expect(response.status == .ok)
     }
+
+    @Test func aManagerWithoutAStoreIsRefusedAtNoCostInsteadOfAnsweringDeadURLs() async throws {
+        let router = Router()
+        let storeless = AssetManager(store: nil, backend: Backend(name: "mock", transport: fixture.mock, baseURL: fixture.mock.baseURL, namespace: "mock", requiresKey: false))
+        addAssetRoutes(to: router, manager: storeless, configuration: AssetsServerConfiguration(clientKeys: ClientKeys(["k"])))
+        let image = try Form.fixture("grace_hopper.jpg")
+        let response = try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/api/cutout/portrait/avatar-extraction", method: .post, headers: Form.headers(key: "k"), body: Form.body(image: image))
+        }
+        #expect(response.status == .internalServerError)
+        #expect(String(buffer: response.body).contains("STORE_REQUIRED"))
+        #expect(fixture.extractionCalls == 0)
+    }
 }
