@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // `swift package generate-documentation --target Assets` (the DocC catalog in Sources/Assets).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         // C libraries: module maps and typed wrappers only, no logic.
@@ -74,6 +76,8 @@ let package = Package(
                 "AssetTransport",
                 "HeadExtraction",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -116,6 +120,24 @@ let package = Package(
             ]
         ),
 
+        // The sample web backend (Samples/AvatarService): its routes as a library, tested in
+        // AvatarServiceTests, and the app that runs them beside the manager.
+        .target(
+            name: "AvatarServiceApp",
+            dependencies: ["Assets", "AssetStore", "HeadExtraction", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Samples/AvatarService/Sources/AvatarServiceApp"
+        ),
+        .executableTarget(
+            name: "avatar-service",
+            dependencies: [
+                "AvatarServiceApp", "Assets", "AssetStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Samples/AvatarService/Sources/AvatarService"
+        ),
+
         // Test helper: a second process writing the same store.
         .executableTarget(name: "StoreWriter", dependencies: ["AssetStore"]),
 
@@ -146,10 +168,24 @@ let package = Package(
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
-        .testTarget(name: "AssetsTests", dependencies: ["Assets", "TestSupport"]),
+        .testTarget(
+            name: "AssetsTests",
+            dependencies: [
+                "Assets", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["AssetStore", "AssetTransport", "HeadExtraction", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "AvatarServiceTests",
+            dependencies: ["AvatarServiceApp", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Samples/AvatarService/Tests"
         ),
         .testTarget(
             name: "AssetsServerTests",

@@ -171,7 +171,7 @@ public final class Catalog: Sendable {
     }
 
     /// The tables an assets catalog holds (and GRDB's record of migrations).
-    static let ownTables: Set<String> = ["extractions", "elements", "blobs", "counters", "grdb_migrations"]
+    static let ownTables: Set<String> = ["extractions", "elements", "blobs", "counters", "spend", "grdb_migrations"]
 
     /// ``inspect(_:url:)`` through a read-only connection of its own.
     private static func inspectFile(_ url: URL) throws -> CatalogState {

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 extension AssetManager {
@@ -21,22 +22,44 @@ extension AssetManager {
     }
 }
 
-/// Lock-free counters behind ``AssetManager/Activity``.
+/// Lock-free counters behind ``AssetManager/Activity``, and the same events as swift-metrics
+/// counters: `assets_cache_hits_total`, `assets_cache_misses_total`, `assets_upstream_calls_total`,
+/// `assets_upstream_retries_total` and `assets_credits_saved_total`.
 final class Tally: Sendable {
     let hits = Atomic<Int64>(0)
     let misses = Atomic<Int64>(0)
     let upstreamCalls = Atomic<Int64>(0)
     let retries = Atomic<Int64>(0)
     let creditsSaved = Atomic<Int64>(0)
+    private let hitCounter: Metrics.Counter
+    private let missCounter: Metrics.Counter
+    private let callCounter: Metrics.Counter
+    private let retryCounter: Metrics.Counter
+    private let savedCounter: Metrics.Counter
+
+    init(metrics factory: any MetricsFactory) {
+        hitCounter = Metrics.Counter(label: "assets_cache_hits_total", factory: factory)
+        missCounter = Metrics.Counter(label: "assets_cache_misses_total", factory: factory)
+        callCounter = Metrics.Counter(label: "assets_upstream_calls_total", factory: factory)
+        retryCounter = Metrics.Counter(label: "assets_upstream_retries_total", factory: factory)
+        savedCounter = Metrics.Counter(label: "assets_credits_saved_total", factory: factory)
+    }
 
     func hit(savedCredit: Bool) {
         hits.add(1, ordering: .relaxed)
-        if savedCredit { creditsSaved.add(1, ordering: .relaxed) }
+        hitCounter.increment()
+        if savedCredit {
+            creditsSaved.add(1, ordering: .relaxed)
+            savedCounter.increment()
+        }
     }
 
     func call(retries retried: Int64) {
         misses.add(1, ordering: .relaxed)
         upstreamCalls.add(1 + retried, ordering: .relaxed)
         retries.add(retried, ordering: .relaxed)
+        missCounter.increment()
+        callCounter.increment(by: 1 + retried)
+        if retried > 0 { retryCounter.increment(by: retried) }
     }
 }

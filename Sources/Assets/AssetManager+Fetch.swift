@@ -31,10 +31,11 @@ extension AssetManager {
         // second or more, the few milliseconds of the commit cost the batch next to nothing.
         let stored = try await withCallPermit { () async throws -> Stored in
             try store.catalog.increment([.misses: 1])
-            let retries = Atomic<Int64>(0)
+            try spend.take(for: image.displayName, store: store)
+            let retries = RetryCount()
             // A Result, not a `do throws(APIError)` block: see `outcome(of:options:)`.
-            let outcome = await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: { retries.add(1, ordering: .relaxed) })
-            let retried = retries.load(ordering: .relaxed)
+            let outcome = await callOutcome(bytes, probe: probe, name: image.displayName, options: options, onRetry: retryCounter(retries, name: image.displayName))
+            let retried = retries.value
             tally.call(retries: retried)
             try store.catalog.increment([.upstreamCalls: 1 + retried, .retries: retried])
             let answer: EngineAnswer
@@ -182,9 +183,17 @@ extension AssetManager {
         } catch let error as APIError {
             return .failure(error)
         } catch is CancellationError {
-            return .failure(APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(name) was cancelled."))
+            return .failure(APIError.cancelled(name))
         } catch {
             return .failure(APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(name) failed: \(error)."))
+        }
+    }
+
+    /// What an engine calls before each retry: counts it in `retries` and logs it.
+    func retryCounter(_ retries: RetryCount, name: String) -> @Sendable () -> Void {
+        { [logger, engine = engine.identity.name] in
+            let attempt = retries.add() + 1
+            logger.warning("retrying a transient failure", metadata: ["input": "\(name)", "engine": "\(engine)", "attempt": "\(attempt)"])
         }
     }
 
@@ -263,13 +272,14 @@ extension AssetManager {
 
     /// The no-cache path: ask the engine, download to a temporary folder, store nothing.
     func fetchUncached(_ image: ImageSource, bytes: Data, inputKey: ContentHash, probe: ProbedImage, options: ExtractionOptions) async throws -> Extraction {
-        let retries = Atomic<Int64>(0)
+        try spend.take(for: image.displayName, store: store)
+        let retries = RetryCount()
         let answer: EngineAnswer
         do {
-            answer = try await withCallPermit { try await call(bytes, probe: probe, name: image.displayName, options: options) { retries.add(1, ordering: .relaxed) } }
-            tally.call(retries: retries.load(ordering: .relaxed))
+            answer = try await withCallPermit { try await call(bytes, probe: probe, name: image.displayName, options: options, onRetry: retryCounter(retries, name: image.displayName)) }
+            tally.call(retries: retries.value)
         } catch {
-            tally.call(retries: retries.load(ordering: .relaxed))
+            tally.call(retries: retries.value)
             throw error
         }
         defer { if let scratch = answer.scratch { try? FileManager.default.removeItem(at: scratch) } }
@@ -299,4 +309,16 @@ extension AssetManager {
             throw error
         }
     }
+}
+
+/// The retries of one call, counted as they happen.
+final class RetryCount: Sendable {
+    private let count = Atomic<Int64>(0)
+
+    /// Counts one more retry and returns how many there have been.
+    func add() -> Int64 {
+        count.add(1, ordering: .relaxed).newValue
+    }
+
+    var value: Int64 { count.load(ordering: .relaxed) }
 }

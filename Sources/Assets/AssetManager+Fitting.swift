@@ -2,7 +2,6 @@ import AssetStore
 import Foundation
 import HeadExtraction
 import PhotoFitting
-import Synchronization
 
 /// What to do with a photo the engine would refuse as it is.
 public enum FitMode: String, Sendable, Hashable, CaseIterable, Codable {
@@ -81,6 +80,7 @@ extension AssetManager {
 
         return try await withCallPermit { () async throws -> Extraction in
             try store.catalog.increment([.misses: 1])
+            try spend.take(for: image.displayName, store: store)
             let outcome = await fittedHeads(fitted, original: bytes, header: header, name: image.displayName, options: options, scratch: store.temporaryFolder)
             try store.catalog.increment([.upstreamCalls: 1 + outcome.retries, .retries: outcome.retries])
             let (answer, heads): (EngineAnswer, [RestoredHead])
@@ -117,6 +117,7 @@ extension AssetManager {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("assets-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do {
+            try spend.take(for: image.displayName, store: store)
             let outcome = try await withCallPermit {
                 await fittedHeads(fitted, original: bytes, header: header, name: image.displayName, options: options, scratch: folder)
             }
@@ -148,9 +149,9 @@ extension AssetManager {
     private func fittedHeads(_ fitted: FittedInput, original: Data, header: PhotoHeader, name: String, options: ExtractOptions, scratch: URL) async -> (result: Result<(EngineAnswer, [RestoredHead]), APIError>, retries: Int64) {
         var maskOptions = options.api
         maskOptions.returnForm = .mask
-        let retries = Atomic<Int64>(0)
-        let outcome = await callOutcome(fitted.photo.bytes, probe: fitted.probe, name: name, options: maskOptions, onRetry: { retries.add(1, ordering: .relaxed) })
-        let retried = retries.load(ordering: .relaxed)
+        let retries = RetryCount()
+        let outcome = await callOutcome(fitted.photo.bytes, probe: fitted.probe, name: name, options: maskOptions, onRetry: retryCounter(retries, name: name))
+        let retried = retries.value
         tally.call(retries: retried)
         do {
             let answer = try outcome.get()

@@ -2,6 +2,8 @@ import AssetStore
 import AssetTransport
 import Foundation
 import HeadExtraction
+import Logging
+import Metrics
 
 /// The library entry point: extracts heads, answering repeats from the store.
 ///
@@ -32,10 +34,12 @@ public final class AssetManager: Sendable {
     /// Holds the engine to ``EngineLimits/maxConcurrentCalls``, in batches and in `serve`.
     let engineCalls: CallLimiter
     let flights = FlightTable()
-    let tally = Tally()
+    let tally: Tally
     let recent = RecentEntries()
     /// Bounds the misses in flight and in line; see ``AssetManagerConfiguration/maxConcurrentMisses``.
     let misses: CallLimiter
+    /// Counts the engine calls against ``AssetManagerConfiguration/spendLimit``.
+    let spend: SpendGuard
 
     /// A manager whose misses go to `engine`.
     public init(store: Store?, engine: any ExtractionEngine, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
@@ -44,7 +48,12 @@ public final class AssetManager: Sendable {
         self.configuration = configuration
         misses = CallLimiter(permits: configuration.maxConcurrentMisses, maxWaiting: configuration.maxQueuedMisses)
         engineCalls = CallLimiter(permits: engine.limits.maxConcurrentCalls)
+        spend = SpendGuard(configuration.spendLimit)
+        tally = Tally(metrics: configuration.metrics ?? MetricsSystem.factory)
     }
+
+    /// Where this manager logs (``AssetManagerConfiguration/logger``).
+    var logger: Logger { configuration.logger }
 
     /// A manager whose misses go to the API (or the mock) through `backend`, retried and timed
     /// out as `configuration` says.
@@ -62,6 +71,29 @@ public final class AssetManager: Sendable {
     ///   API call. Content errors (no face) are cached, so a repeat costs nothing.
     public func extract(_ image: ImageSource, options: ExtractOptions = .default) async throws(APIError) -> Extraction {
         do {
+            let extraction = try await extractClassified(image, options: options)
+            var metadata: Logger.Metadata = ["input": "\(image.displayName)", "sha256": "\(extraction.inputSHA256.hex)", "heads": "\(extraction.elements.count)"]
+            if extraction.cache == .hit {
+                logger.debug("hit", metadata: metadata)
+            } else {
+                metadata["engine"] = "\(engine.identity.name)"
+                if let requestID = extraction.requestID { metadata["request_id"] = "\(requestID)" }
+                logger.info("miss", metadata: metadata)
+            }
+            return extraction
+        } catch {
+            let metadata: Logger.Metadata = ["input": "\(image.displayName)", "code": "\(error.code)", "class": "\(error.errorClass.rawValue)", "message": "\(error.message)"]
+            switch error.errorClass {
+            case .input, .content: logger.info("refused", metadata: metadata)
+            case .transient, .credits, .auth, .internal: logger.warning("failed", metadata: metadata)
+            }
+            throw error
+        }
+    }
+
+    /// ``extract(_:options:)`` with every failure made an ``APIError``.
+    private func extractClassified(_ image: ImageSource, options: ExtractOptions) async throws(APIError) -> Extraction {
+        do {
             return try await extractUntyped(image, options: options)
         } catch let error as APIError {
             throw error
@@ -73,9 +105,9 @@ public final class AssetManager: Sendable {
                 httpStatus: 503, retryAfter: .seconds(2)
             )
         } catch let error as StoreError {
-            throw APIError(code: "STORE_ERROR", errorClass: .internal, message: error.message)
+            throw APIError(error)
         } catch is CancellationError {
-            throw APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(image.displayName) was cancelled.")
+            throw APIError.cancelled(image.displayName)
         } catch {
             throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(image.displayName) failed: \(error).")
         }
@@ -151,8 +183,10 @@ public final class AssetManager: Sendable {
             }
         }
         if leader { return extraction }
-        try store.recordHit(key, savedCredit: true)
-        tally.hit(savedCredit: true)
+        // A shared call saved a credit only if the engine charges for one.
+        let saved = Self.charges(namespace: namespace)
+        try store.recordHit(key, savedCredit: saved)
+        tally.hit(savedCredit: saved)
         var shared = extraction
         shared.cache = .hit
         return shared
@@ -166,6 +200,12 @@ public final class AssetManager: Sendable {
         limits.accepter = "the \(engine.identity.name) backend"
         limits.maxBytes = limits.maxBytes ?? Self.largestUpload
         return try ImageProbe.probe(bytes, name: name, limits: limits)
+    }
+
+    /// Whether answers in `namespace` cost a credit each: those of the real API (remote, record
+    /// and replay), not the mock's or a plugin's. Only their hits count as credits saved.
+    static func charges(namespace: String) -> Bool {
+        namespace == Backend.realNamespace
     }
 
     /// The largest photo read for an engine that sets no byte limit: 256 MiB.
@@ -214,8 +254,9 @@ public final class AssetManager: Sendable {
                 return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
             }
             guard elements.count == entry.elements.count else { return nil }
-            try store.recordHit(entry.actionKey, savedCredit: true)
-            tally.hit(savedCredit: true)
+            let saved = Self.charges(namespace: entry.namespace)
+            try store.recordHit(entry.actionKey, savedCredit: saved)
+            tally.hit(savedCredit: saved)
             return .success(Extraction(inputSHA256: entry.inputKey, cache: .hit, requestID: entry.requestID, elements: elements, fitted: entry.fitted))
         case .failed:
             try store.recordHit(entry.actionKey, savedCredit: false)

@@ -1,5 +1,7 @@
 import AssetTransport
 import Foundation
+import Logging
+import Metrics
 
 /// How an ``AssetManager`` retries, times out and caps its transfers.
 public struct AssetManagerConfiguration: Sendable {
@@ -18,6 +20,32 @@ public struct AssetManagerConfiguration: Sendable {
     /// once with `ERROR_INSUFFICIENT_RESOURCES` (class `transient`, HTTP 503 when served):
     /// a flood of new photos is refused, not queued without end. 1,024 by default.
     public var maxQueuedMisses = 1024
+    /// The most calls this manager makes to its engine, so that a loop in a client cannot
+    /// spend a whole credit pack. Beyond it a miss fails with `SPEND_LIMIT_REACHED` (class
+    /// `credits`, HTTP 429 when served) and no call is made; hits are always answered.
+    public var spendLimit = SpendLimit()
+    /// Where the manager logs: a miss (`info`), a retry (`warning`), a hit (`debug`), a failed
+    /// call (`warning`), with the photo's name and hash, never a key. Logs nothing by default.
+    public var logger = Logger(label: "assets", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Where the manager's counters go (`assets_cache_hits_total`, `assets_cache_misses_total`,
+    /// `assets_upstream_calls_total`, `assets_upstream_retries_total`,
+    /// `assets_credits_saved_total`); `nil` for swift-metrics' global `MetricsSystem`.
+    /// `assets serve` passes its Prometheus registry's factory, so `/metrics` shows them.
+    public var metrics: (any MetricsFactory)?
 
     public init() {}
+}
+
+/// Caps on the calls an ``AssetManager`` makes to its engine. `nil` is no cap.
+public struct SpendLimit: Sendable, Hashable {
+    /// The most calls in the manager's life (a run of `assets extract`).
+    public var maxCalls: Int?
+    /// The most calls a UTC day, counted in the store's catalog: the cap holds across restarts
+    /// and for every process on the store. Without a store, counted in memory.
+    public var maxCallsPerDay: Int?
+
+    public init(maxCalls: Int? = nil, maxCallsPerDay: Int? = nil) {
+        self.maxCalls = maxCalls
+        self.maxCallsPerDay = maxCallsPerDay
+    }
 }

@@ -59,7 +59,7 @@ public struct MockEngine: ExtractionEngine {
         } catch let error as APIError {
             throw error
         } catch {
-            throw APIError(code: "CANCELLED", errorClass: .transient, message: "The request was cancelled before it finished; run it again.")
+            throw APIError.cancelled("the photo")
         }
     }
 }

@@ -32,6 +32,9 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "How many photos to work on at once.")
     var jobs = 3
 
+    @Option(name: .customLong("max-calls"), help: ArgumentHelp("The most calls to the backend in this run; further new photos fail with SPEND_LIMIT_REACHED and cost nothing (hits are always answered).", valueName: "n"))
+    var maxCalls: Int?
+
     @Flag(help: "Replace output files that exist with different content.")
     var force = false
 
@@ -51,6 +54,9 @@ struct ExtractCommand: AsyncParsableCommand {
         guard maxPixels > 0 else {
             throw ValidationError("--max-pixels takes a positive number of pixels, such as 100000000, not \(maxPixels).")
         }
+        if let maxCalls, maxCalls < 0 {
+            throw ValidationError("--max-calls takes a number of at least 0, not \(maxCalls).")
+        }
         guard (1...64).contains(jobs) else {
             throw ValidationError("--jobs takes a number from 1 to 64, not \(jobs).")
         }
@@ -61,6 +67,7 @@ struct ExtractCommand: AsyncParsableCommand {
         var configuration = backendOptions.managerConfiguration()
         // Every photo of the batch in progress may be a miss: never queue them out.
         configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
+        configuration.spendLimit.maxCalls = maxCalls
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
         let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL

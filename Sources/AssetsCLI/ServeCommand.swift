@@ -51,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-pixels"), help: ArgumentHelp("With --fit auto, the largest upload decoded, in pixels.", valueName: "n"))
     var maxPixels = FitMode.defaultMaxPixels
 
+    @Option(name: .customLong("max-calls-per-day"), help: ArgumentHelp("The most calls to the backend a UTC day, counted in the store across restarts; further new photos get 429 SPEND_LIMIT_REACHED and cost nothing.", valueName: "n"))
+    var maxCallsPerDay: Int?
+
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var backendOptions: BackendOptions
 
@@ -60,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         for (name, value) in [("--max-connections", maxConnections), ("--max-misses", maxMisses)] {
             if let value, value < 1 { throw ValidationError("\(name) takes a number of at least 1, not \(value).") }
         }
+        if let maxCallsPerDay, maxCallsPerDay < 0 { throw ValidationError("--max-calls-per-day takes a number of at least 0, not \(maxCallsPerDay).") }
         guard maxQueuedMisses >= 0 else { throw ValidationError("--max-queued-misses takes a number of at least 0, not \(maxQueuedMisses).") }
         for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
             guard value > 0, value <= 86_400 else { throw ValidationError("\(name) takes a number of seconds above 0 and at most 86400, not \(value).") }
@@ -90,11 +94,16 @@ struct ServeCommand: AsyncParsableCommand {
         var managerConfiguration = backendOptions.managerConfiguration()
         managerConfiguration.maxConcurrentMisses = maxMisses ?? misses
         managerConfiguration.maxQueuedMisses = maxQueuedMisses
+        managerConfiguration.spendLimit.maxCallsPerDay = maxCallsPerDay
+        // The manager counts into the registry /metrics exports, and logs beside the access log.
+        let metrics = ServerMetrics()
+        managerConfiguration.metrics = metrics.factory
+        managerConfiguration.logger = .standardError(label: "assets")
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(managerConfiguration), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
             configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), fit: fit, maxPixels: maxPixels, limits: limits),
-            host: host, port: port, logger: .standardError(label: "assets.serve")
+            host: host, port: port, logger: .standardError(label: "assets.serve"), metrics: metrics
         )
         do {
             try await server.run { url in

@@ -67,9 +67,9 @@ func addAssetRoutes<Context: RequestContext>(
 /// `GET /healthz` and `GET /metrics`, for a server's operators.
 ///
 /// - Parameters:
-///   - metrics: exported in the Prometheus text format.
-///   - manager: its upstream figures are brought into `metrics` at each export.
-public func addOperationRoutes<Context: RequestContext>(to router: some RouterMethods<Context>, metrics: ServerMetrics, manager: AssetManager?) {
+///   - metrics: exported in the Prometheus text format, the manager's counters among them
+///     when it was made with `metrics.factory` (``Assets/AssetManagerConfiguration/metrics``).
+public func addOperationRoutes<Context: RequestContext>(to router: some RouterMethods<Context>, metrics: ServerMetrics) {
     router.get("healthz") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
@@ -78,7 +78,7 @@ public func addOperationRoutes<Context: RequestContext>(to router: some RouterMe
     router.get("metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        let text = metrics.exposition(activity: manager?.activity)
+        let text = metrics.exposition()
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
     }
 }

@@ -2,6 +2,7 @@ import Assets
 import Foundation
 import HeadExtraction
 import Hummingbird
+import Prometheus
 import Logging
 import NIOHTTP1
 import Synchronization
@@ -27,16 +28,19 @@ public struct AssetsServerApp: Sendable {
     /// - Parameters:
     ///   - host: the address to bind; `127.0.0.1` keeps the server local.
     ///   - port: the port, or 0 for a free one (reported to `run`'s `onListening`).
+    ///   - metrics: `nil` for metrics over the registry the manager counts into, when it was
+    ///     made with a Prometheus factory (``Assets/AssetManagerConfiguration/metrics``), else
+    ///     over a registry of their own (then `/metrics` lacks the manager's counters).
     public init(
         manager: AssetManager, configuration: AssetsServerConfiguration, host: String = "127.0.0.1", port: Int = 8080,
-        logger: Logger = Logger(label: "assets.serve"), metrics: ServerMetrics = ServerMetrics()
+        logger: Logger = Logger(label: "assets.serve"), metrics: ServerMetrics? = nil
     ) {
         self.manager = manager
         self.configuration = configuration
         self.host = host
         self.port = port
         self.logger = logger
-        self.metrics = metrics
+        self.metrics = metrics ?? ServerMetrics(registry: (manager.configuration.metrics as? PrometheusMetricsFactory)?.registry ?? PrometheusCollectorRegistry())
     }
 
     /// The routes, middleware included: what the server runs and what router tests exercise.
@@ -44,7 +48,7 @@ public struct AssetsServerApp: Sendable {
         let router = Router(context: AssetsRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
         addAssetRoutes(to: router, manager: manager, configuration: configuration, metrics: metrics, boundAddress: bound)
-        addOperationRoutes(to: router, metrics: metrics, manager: manager)
+        addOperationRoutes(to: router, metrics: metrics)
         return router
     }
 

@@ -41,7 +41,6 @@ struct ExtractionRoute: Sendable {
             }
             return EnvelopeResponse.failure(error)
         }
-        metrics?.recordExtraction(hit: extraction.cache == .hit)
 
         let blobs = blobsBase(for: request)
         let elements = extraction.elements.map { element in

@@ -4,13 +4,17 @@ import Metrics
 import Prometheus
 import Synchronization
 
-/// The server's Prometheus metrics: cache outcomes, upstream calls, errors by code and request
-/// latency, in one registry that `GET /metrics` exports in the text format.
+/// The server's Prometheus metrics, in one registry that `GET /metrics` exports in the text
+/// format: errors by code, connection events and request latency from the server, and the
+/// manager's own counters (hits, misses, upstream calls, retries, credits saved) when the
+/// manager was made with this registry's ``factory``.
 ///
 /// ```swift
 /// let metrics = ServerMetrics()
-/// addAssetRoutes(to: router, manager: manager, configuration: configuration, metrics: metrics)
-/// print(metrics.exposition(activity: manager.activity))
+/// var configuration = AssetManagerConfiguration()
+/// configuration.metrics = metrics.factory
+/// let manager = AssetManager(store: store, engine: engine, configuration: configuration)
+/// addAssetRoutes(to: router, manager: manager, configuration: serverConfiguration, metrics: metrics)
 /// ```
 ///
 /// Nothing is bootstrapped globally: the registry and its swift-metrics factory are held here
@@ -19,14 +23,9 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     /// The registry every metric of this server lives in.
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
-    private let hits: Metrics.Counter
-    private let misses: Metrics.Counter
-    private let upstreamCalls: Prometheus.Counter
-    private let retries: Prometheus.Counter
-    private let creditsSaved: Prometheus.Counter
-    /// The manager's figures at the last export, to turn them into counter increments.
-    private let exported = Mutex(Exported())
+    /// The swift-metrics factory over ``registry``: pass it to the manager
+    /// (``Assets/AssetManagerConfiguration/metrics``) so that `/metrics` shows its counters.
+    public let factory: PrometheusMetricsFactory
     // Made once per label set: the registry's lookup takes a lock and builds strings.
     private let timers = Mutex<[TimerKey: Metrics.Timer]>([:])
     private let errorCounters = Mutex<[String: Metrics.Counter]>([:])
@@ -36,12 +35,6 @@ public final class ServerMetrics: Sendable {
         var route: String
         var method: String
         var status: Int
-    }
-
-    private struct Exported {
-        var upstreamCalls: Int64 = 0
-        var retries: Int64 = 0
-        var creditsSaved: Int64 = 0
     }
 
     /// The latency buckets: the hit path takes about a millisecond, a miss up to minutes.
@@ -56,22 +49,6 @@ public final class ServerMetrics: Sendable {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
-        hits = Metrics.Counter(label: "assets_cache_hits_total", factory: factory)
-        misses = Metrics.Counter(label: "assets_cache_misses_total", factory: factory)
-        upstreamCalls = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "assets", metricName: "upstream_calls", unitName: "total", helpText: "Requests sent to the API, retries included."
-        ))
-        retries = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "assets", metricName: "upstream_retries", unitName: "total", helpText: "Retries of transient API failures."
-        ))
-        creditsSaved = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "assets", metricName: "credits_saved", unitName: "total", helpText: "Successful extractions answered without a billed call."
-        ))
-    }
-
-    /// Counts one extraction answered from the store (or from a call already in flight), or not.
-    public func recordExtraction(hit: Bool) {
-        (hit ? hits : misses).increment()
     }
 
     /// Counts one failure answered with `code`.
@@ -112,16 +89,8 @@ public final class ServerMetrics: Sendable {
         timer.record(duration: duration)
     }
 
-    /// The text exposition, after bringing the upstream counters up to `activity`.
-    public func exposition(activity: AssetManager.Activity?) -> [UInt8] {
-        if let activity {
-            exported.withLock { last in
-                upstreamCalls.increment(by: max(0, activity.upstreamCalls - last.upstreamCalls))
-                retries.increment(by: max(0, activity.retries - last.retries))
-                creditsSaved.increment(by: max(0, activity.creditsSaved - last.creditsSaved))
-                last = Exported(upstreamCalls: activity.upstreamCalls, retries: activity.retries, creditsSaved: activity.creditsSaved)
-            }
-        }
-        return registry.emitToBuffer()
+    /// The text exposition of every metric in ``registry``.
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
     }
 }

@@ -159,7 +159,7 @@ public final class PluginEngine: ExtractionEngine {
         } catch let error as APIError {
             throw error
         } catch is CancellationError {
-            throw APIError(code: "CANCELLED", errorClass: .internal, message: "The extraction of \(request.name) was cancelled.")
+            throw APIError.cancelled(request.name)
         } catch {
             throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "The extraction of \(request.name) failed: \(error).")
         }

@@ -45,3 +45,11 @@ extension APIError {
         return text.replacingOccurrences(of: secret, with: "[redacted]")
     }
 }
+
+extension APIError {
+    /// An extraction of `name` cancelled before it finished: class `transient` wherever it
+    /// happens (in a transfer, a plugin or the manager), never cached, worth running again.
+    public static func cancelled(_ name: String) -> APIError {
+        APIError(code: "CANCELLED", errorClass: .transient, message: "The extraction of \(name) was cancelled before it finished; run it again.")
+    }
+}

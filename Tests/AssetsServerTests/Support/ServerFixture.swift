@@ -24,6 +24,7 @@ struct ServerFixture {
         store = try Store(at: folder.url.appendingPathComponent("store"))
         var configuration = AssetManagerConfiguration()
         configuration.retryPolicy = .none
+        configuration.metrics = ServerMetrics().factory
         manager = AssetManager(
             store: store,
             backend: Backend(name: "mock", transport: mock, baseURL: mock.baseURL, namespace: "mock", apiKey: "upstream-key"),
