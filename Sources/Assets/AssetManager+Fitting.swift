@@ -38,7 +38,7 @@ extension AssetManager {
         return FitLimits(
             formats: Set(limits.formats.compactMap { PhotoFormat(rawValue: $0.rawValue) }),
             maxBytes: limits.maxBytes, minSide: limits.minSide, maxSide: limits.maxSide,
-            maxPixels: maxPixels
+            maxPixels: maxPixels, maxUploadPixels: limits.maxPixels
         )
     }
 
