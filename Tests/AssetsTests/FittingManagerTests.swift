@@ -52,13 +52,13 @@ import TestSupport
         #expect(sent.sha256 == fitted.sha256, "the JSON's sha256 is what the engine was sent")
         #expect(sent.returnForm == .mask, "the masks of the fitted photo are asked for")
         #expect(max(sent.width, sent.height) <= 1999 && max(sent.width, sent.height) >= 1990)
-        #expect((fitted.width, fitted.height) == (sent.width, sent.height))
+        #expect(fitted.width == sent.width && fitted.height == sent.height)
         #expect(!extraction.elements.isEmpty)
         for element in extraction.elements {
             let png = try Data(contentsOf: element.fileURL)
             #expect(ContentHash.of(png) == element.sha256)
             let info = try PNGCodec.decodeInfo(png)
-            #expect((info.width, info.height) == (element.width, element.height), "the head is the box's size in the original")
+            #expect(info.width == element.width && info.height == element.height, "the head is the box's size in the original")
             #expect(info.channels == 4)
             #expect(element.x >= 0 && element.y >= 0 && element.x + element.width <= width && element.y + element.height <= height)
             #expect(element.width > sent.width / 4, "the box is in the original's coordinates, not the fitted photo's")
@@ -94,8 +94,8 @@ import TestSupport
         for (maskElement, cutoutElement) in zip(mask.elements, cutout.elements) {
             let info = try PNGCodec.decodeInfo(try Data(contentsOf: maskElement.fileURL))
             #expect(info.channels == 1)
-            #expect((info.width, info.height) == (maskElement.width, maskElement.height))
-            #expect([maskElement.x, maskElement.y, maskElement.width, maskElement.height] == [cutoutElement.x, cutoutElement.y, cutoutElement.width, cutoutElement.height])
+            #expect(info.width == maskElement.width && info.height == maskElement.height)
+            #expect(maskElement.x == cutoutElement.x && maskElement.y == cutoutElement.y && maskElement.width == cutoutElement.width && maskElement.height == cutoutElement.height)
         }
     }
 
@@ -110,7 +110,7 @@ import TestSupport
         let engine = SeeingEngine()
         let extraction = try await AssetManager(store: fixture.store, engine: engine).extract(.file(rotated))
         let sent = try #require(engine.seen.first)
-        #expect((sent.width, sent.height) == (storedHeight, storedWidth), "the photo is sent upright")
+        #expect(sent.width == storedHeight && sent.height == storedWidth, "the photo is sent upright")
         #expect(extraction.fitted?.width == storedHeight)
         for element in extraction.elements {
             #expect(element.x + element.width <= storedHeight && element.y + element.height <= storedWidth)
@@ -172,7 +172,7 @@ enum FittingPhotos {
 
     /// The pixel size of a photo, from ImageProbe's header reading (without its limits).
     static func size(of file: URL) throws -> (Int, Int) {
-        let probe = try ImageProbe.probe(try Data(contentsOf: file), name: file.lastPathComponent, limits: ImageProbe.Limits(accepter: "test", formats: Set(ImageFormat.allCases), maxBytes: Int.max, minSide: 1, maxSide: nil))
+        let probe = try ImageProbe.probe(try Data(contentsOf: file), name: file.lastPathComponent, limits: ImageProbe.Limits(formats: Set(ImageFormat.allCases), maxBytes: Int.max, minSide: 1, maxSide: nil, accepter: "test"))
         return (probe.width, probe.height)
     }
 
