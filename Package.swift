@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "HeadExtraction", targets: ["HeadExtraction"]),
         .library(name: "AssetTransport", targets: ["AssetTransport"]),
         .library(name: "AssetsServer", targets: ["AssetsServer"]),
+        .library(name: "PhotoFitting", targets: ["PhotoFitting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -37,6 +38,11 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
 
         // Moves bytes: the Transport protocol, libcurl, cassettes, retries.
         .target(
@@ -58,6 +64,13 @@ let package = Package(
             ]
         ),
 
+        // Fitting: any photo in (sniffed, checked for pixel bombs, fitted to an engine's limits
+        // with libvips), and heads given back at the photo's own resolution.
+        .target(
+            name: "PhotoFitting",
+            dependencies: ["CVips", "HeadExtraction", "AssetTransport"]
+        ),
+
         // Blobs and the SQLite catalog.
         .target(
             name: "AssetStore",
@@ -75,6 +88,7 @@ let package = Package(
                 "AssetStore",
                 "AssetTransport",
                 "HeadExtraction",
+                "PhotoFitting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,6 +172,7 @@ let package = Package(
         .executableTarget(name: "FuzzImageProbe", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzImageProbe"),
         .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzEnvelope"),
         .executableTarget(name: "FuzzPNGCodec", dependencies: ["FuzzSupport", "HeadExtraction"], path: "Fuzz/FuzzPNGCodec"),
+        .executableTarget(name: "FuzzPhotoFitter", dependencies: ["FuzzSupport", "PhotoFitting", "HeadExtraction"], path: "Fuzz/FuzzPhotoFitter"),
         .executableTarget(name: "FuzzCassette", dependencies: ["FuzzSupport", "AssetTransport"], path: "Fuzz/FuzzCassette"),
 
         // Shared by the test targets: temporary folders, fixtures, built products, child processes.
@@ -168,6 +183,7 @@ let package = Package(
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
+        .testTarget(name: "PhotoFittingTests", dependencies: ["PhotoFitting", "HeadExtraction", "AssetTransport", "TestSupport"]),
         .testTarget(
             name: "AssetsTests",
             dependencies: [

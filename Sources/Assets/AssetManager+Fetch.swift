@@ -150,12 +150,12 @@ extension AssetManager {
     }
 
     /// The key never rests on disk, even if the API were to echo it in its answer.
-    private func redacted(_ text: String?) -> String? {
+    func redacted(_ text: String?) -> String? {
         guard let text, let key = engine.secret, key.count >= 8 else { return text }
         return text.replacingOccurrences(of: key, with: "<redacted>", options: .caseInsensitive)
     }
 
-    private func redacted(_ body: Data) -> Data {
+    func redacted(_ body: Data) -> Data {
         guard let key = engine.secret, key.count >= 8 else { return body }
         let needle = Data(key.utf8)
         var clean = body
@@ -177,7 +177,7 @@ extension AssetManager {
     }
 
     /// ``call(_:probe:name:options:onRetry:)`` as a value.
-    private func callOutcome(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<EngineAnswer, APIError> {
+    func callOutcome(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<EngineAnswer, APIError> {
         do {
             return .success(try await call(bytes, probe: probe, name: name, options: options, onRetry: onRetry))
         } catch let error as APIError {
@@ -198,7 +198,7 @@ extension AssetManager {
     }
 
     /// Runs `body` within the batch's call limit, if there is one.
-    private func withCallPermit<T>(_ body: () async throws -> T) async throws -> T {
+    func withCallPermit<T>(_ body: () async throws -> T) async throws -> T {
         guard let limiter = CallLimiter.current else { return try await body() }
         return try await limiter.withPermit(body)
     }

@@ -133,37 +133,59 @@ public final class AssetManager: Sendable {
     }
 
     private func extractUntyped(_ image: ImageSource, options: ExtractOptions) async throws -> Extraction {
-        let bytes = try image.load(limit: engine.limits.maxBytes ?? Self.largestUpload)
+        // A photo to fit may be larger than the engine takes; one never fitted is read only to
+        // one byte past the engine's limit.
+        let readLimit = options.fit == .auto ? Self.largestUpload : (engine.limits.maxBytes ?? Self.largestUpload)
+        let bytes = try image.load(limit: readLimit)
         let inputKey = ContentHash.of(bytes)
         guard options.useCache, let store else {
-            let probe = try probe(bytes, name: image.displayName)
+            let preparation = try prepare(bytes, name: image.displayName, options: options)
             return try await withMissPermit(image) {
-                try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
+                switch preparation {
+                case .asIs(let probe):
+                    try await fetchUncached(image, bytes: bytes, inputKey: inputKey, probe: probe, options: options.api)
+                case .fit(let header):
+                    try await fetchFittedUncached(image, bytes: bytes, inputKey: inputKey, header: header, options: options)
+                }
             }
         }
         let namespace = engine.identity.namespace
         let actionKey = ActionKey.make(input: inputKey, options: options.api, namespace: namespace)
 
-        // The hit path: a hash and a lookup. Only probed bytes are ever stored, so a stored
-        // answer needs no second probe.
+        // The hit path: a hash and a lookup or two (the photo as it is, then fitted). Only
+        // checked bytes are ever stored, so a stored answer needs no second look at the photo.
         if let answer = try storedAnswer(for: actionKey, in: store) {
             return try answer.get()
         }
+        let fittedKey = fittedActionKey(input: inputKey, options: options)
+        if options.fit == .auto, let answer = try storedAnswer(for: fittedKey, in: store) {
+            return try answer.get()
+        }
 
-        let probe = try probe(bytes, name: image.displayName)
+        let preparation = try prepare(bytes, name: image.displayName, options: options)
+        let key: ContentHash
+        switch preparation {
+        case .asIs: key = actionKey
+        case .fit: key = fittedKey
+        }
         let identity = ExtractionIdentity(
-            actionKey: actionKey, inputKey: inputKey, operation: ActionKey.operation,
+            actionKey: key, inputKey: inputKey, operation: ActionKey.operation,
             options: options.api.canonicalString, namespace: namespace, inputSize: Int64(bytes.count)
         )
-        let (extraction, leader) = try await flights.run(actionKey) { [self] in
+        let (extraction, leader) = try await flights.run(key) { [self] in
             try await withMissPermit(image) {
-                try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+                switch preparation {
+                case .asIs(let probe):
+                    try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+                case .fit(let header):
+                    try await fetchFitted(image, bytes: bytes, header: header, identity: identity, options: options, store: store)
+                }
             }
         }
         if leader { return extraction }
         // A shared call saved a credit only if the engine charges for one.
         let saved = Self.charges(namespace: namespace)
-        try store.recordHit(actionKey, savedCredit: saved)
+        try store.recordHit(key, savedCredit: saved)
         tally.hit(savedCredit: saved)
         var shared = extraction
         shared.cache = .hit
@@ -172,7 +194,7 @@ public final class AssetManager: Sendable {
 
     /// Checks an upload against the engine's limits: the API's for the API and the mock, what a
     /// plugin declared for a plugin.
-    private func probe(_ bytes: Data, name: String) throws(APIError) -> ProbedImage {
+    func probe(_ bytes: Data, name: String) throws(APIError) -> ProbedImage {
         var limits = engine.limits.probeLimits(accepter: "the API")
         if limits == .api { return try ImageProbe.probe(bytes, name: name) }
         limits.accepter = "the \(engine.identity.name) backend"
@@ -235,7 +257,7 @@ public final class AssetManager: Sendable {
             let saved = Self.charges(namespace: entry.namespace)
             try store.recordHit(entry.actionKey, savedCredit: saved)
             tally.hit(savedCredit: saved)
-            return .success(Extraction(inputSHA256: entry.inputKey, cache: .hit, requestID: entry.requestID, elements: elements))
+            return .success(Extraction(inputSHA256: entry.inputKey, cache: .hit, requestID: entry.requestID, elements: elements, fitted: entry.fitted))
         case .failed:
             try store.recordHit(entry.actionKey, savedCredit: false)
             tally.hit(savedCredit: false)

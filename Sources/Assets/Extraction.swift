@@ -40,15 +40,19 @@ public struct Extraction: Sendable, Hashable {
     /// The API's request id, for the vendor's support.
     public var requestID: String?
     public var elements: [Element]
+    /// What was sent instead of the photo, when it was fitted to the engine's limits: the
+    /// boxes and heads above are still the photo's own, at its own resolution.
+    public var fitted: FittedUpload?
     /// With the cache off, the folder holding the PNGs: the caller's to delete once it has
     /// copied them. `nil` when the PNGs are blobs in the store.
     public var temporaryFolder: URL?
 
-    public init(inputSHA256: ContentHash, cache: CacheOutcome, requestID: String?, elements: [Element], temporaryFolder: URL? = nil) {
+    public init(inputSHA256: ContentHash, cache: CacheOutcome, requestID: String?, elements: [Element], fitted: FittedUpload? = nil, temporaryFolder: URL? = nil) {
         self.inputSHA256 = inputSHA256
         self.cache = cache
         self.requestID = requestID
         self.elements = elements
+        self.fitted = fitted
         self.temporaryFolder = temporaryFolder
     }
 }
@@ -58,10 +62,18 @@ public struct ExtractOptions: Sendable, Hashable {
     public var api: ExtractionOptions
     /// Read and write the store (`true`), or neither (`false`).
     public var useCache: Bool
+    /// What to do with a photo the engine would refuse as it is (too large, rotated by EXIF,
+    /// HEIC, WebP, …): fit it (``FitMode/auto``, the default) or refuse it (``FitMode/never``).
+    public var fit: FitMode
+    /// The largest photo decoded for fitting, in pixels; a larger one is refused with
+    /// `PIXEL_LIMIT_EXCEEDED` before it is decoded.
+    public var maxPixels: Int
 
-    public init(api: ExtractionOptions = ExtractionOptions(), useCache: Bool = true) {
+    public init(api: ExtractionOptions = ExtractionOptions(), useCache: Bool = true, fit: FitMode = .auto, maxPixels: Int = FitMode.defaultMaxPixels) {
         self.api = api
         self.useCache = useCache
+        self.fit = fit
+        self.maxPixels = maxPixels
     }
 
     public static let `default` = ExtractOptions()

@@ -11,7 +11,7 @@ struct ExtractCommand: AsyncParsableCommand {
         discussion: "Each PATH is a photo or a folder (walked for images, sorted, hidden files skipped). Results go to <stem>.head.png, <stem>.head-2.png, … in --out."
     )
 
-    @Argument(help: ArgumentHelp("Photos (JPEG, PNG or BMP) or folders of them.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Photos (JPEG, PNG, BMP, WebP, HEIC, AVIF, TIFF or GIF) or folders of them.", valueName: "path"))
     var paths: [String]
 
     @Flag(inversion: .prefixedNo, help: "Read and write the store (default), or neither.")
@@ -19,6 +19,12 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("return-form"), help: ArgumentHelp("mask: return a single-channel mask instead of the cutout.", valueName: "form"))
     var returnForm: String?
+
+    @Option(help: ArgumentHelp("auto: fit photos the backend would refuse (too large, EXIF-rotated, HEIC, WebP, TIFF, GIF) and give back heads at their own resolution; never: refuse them.", valueName: "auto|never"))
+    var fit: FitMode = .auto
+
+    @Option(name: .customLong("max-pixels"), help: ArgumentHelp("The largest photo decoded for fitting, in pixels; a larger one is refused before it is decoded.", valueName: "n"))
+    var maxPixels = FitMode.defaultMaxPixels
 
     @Option(help: ArgumentHelp("The folder to write results into (default: the current folder).", valueName: "dir"))
     var out: String?
@@ -45,6 +51,9 @@ struct ExtractCommand: AsyncParsableCommand {
         if let returnForm, ReturnForm(rawValue: returnForm) == nil {
             throw ValidationError("--return-form takes only 'mask' (leave it out for the cutout), not '\(returnForm)'.")
         }
+        guard maxPixels > 0 else {
+            throw ValidationError("--max-pixels takes a positive number of pixels, such as 100000000, not \(maxPixels).")
+        }
         if let maxCalls, maxCalls < 0 {
             throw ValidationError("--max-calls takes a number of at least 0, not \(maxCalls).")
         }
@@ -60,7 +69,7 @@ struct ExtractCommand: AsyncParsableCommand {
         configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
         configuration.spendLimit.maxCalls = maxCalls
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
-        let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache)
+        let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
 
         let inputs = InputCollector.collect(paths)
@@ -89,3 +98,5 @@ struct ExtractCommand: AsyncParsableCommand {
         if report.failed > 0 { throw ExitCode(1) }
     }
 }
+
+extension FitMode: ExpressibleByArgument {}

@@ -75,6 +75,14 @@ struct ResultLine: Encodable {
     var cache: String
     var requestID: String?
     var elements: [Element]
+    /// What was sent, when the photo was fitted to the backend's limits.
+    var fitted: Fitted?
+
+    struct Fitted: Encodable {
+        var width: Int
+        var height: Int
+        var sha256: String
+    }
 
     struct Element: Encodable {
         var path: String
@@ -93,10 +101,11 @@ struct ResultLine: Encodable {
         elements = zip(extraction.elements, paths).map { element, path in
             Element(path: path.path, sha256: element.sha256.hex, width: element.width, height: element.height, x: element.x, y: element.y)
         }
+        fitted = extraction.fitted.map { Fitted(width: $0.width, height: $0.height, sha256: $0.sha256.hex) }
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, sha256, cache, elements
+        case input, sha256, cache, elements, fitted
         case requestID = "request_id"
     }
 }

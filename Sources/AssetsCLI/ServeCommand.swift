@@ -45,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("body-timeout"), help: ArgumentHelp("Seconds a client has to send a request's body, from the end of its head.", valueName: "seconds"))
     var bodyTimeout: Double = 60
 
+    @Option(help: ArgumentHelp("never (default): answer like the API, refusing photos it does not take; auto: fit uploads to the backend's limits (uploads may then be up to 64 MiB).", valueName: "auto|never"))
+    var fit: FitMode = .never
+
+    @Option(name: .customLong("max-pixels"), help: ArgumentHelp("With --fit auto, the largest upload decoded, in pixels.", valueName: "n"))
+    var maxPixels = FitMode.defaultMaxPixels
+
     @Option(name: .customLong("max-calls-per-day"), help: ArgumentHelp("The most calls to the backend a UTC day, counted in the store across restarts; further new photos get 429 SPEND_LIMIT_REACHED and cost nothing.", valueName: "n"))
     var maxCallsPerDay: Int?
 
@@ -52,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels takes a positive number of pixels, such as 100000000, not \(maxPixels).") }
         guard (0...65535).contains(port) else { throw ValidationError("--port takes a number from 0 to 65535, not \(port).") }
         for (name, value) in [("--max-connections", maxConnections), ("--max-misses", maxMisses)] {
             if let value, value < 1 { throw ValidationError("\(name) takes a number of at least 1, not \(value).") }
@@ -95,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(managerConfiguration), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
-            configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), limits: limits),
+            configuration: AssetsServerConfiguration(clientKeys: keys, publicURL: publicURL.flatMap(URL.init(string:)), fit: fit, maxPixels: maxPixels, limits: limits),
             host: host, port: port, logger: .standardError(label: "assets.serve"), metrics: metrics
         )
         do {

@@ -48,6 +48,9 @@ public enum ErrorClassifier {
             // A 501 for a storage option this client never sends: deterministic.
             "ERROR_IMAGE_STORAGE_NOT_SUPPORTED": .input,
             "EXCEEDING_LIMITS": .transient,
+            // This project's own, not the vendor's: a photo whose header claims more pixels than
+            // fitting reads (PhotoFitting). Served with 413, like the API's resolution limit.
+            "PIXEL_LIMIT_EXCEEDED": .input,
             "ERROR_BATCH_TASK_LIMIT_EXCEEDED": .transient,
         ]
         for code in contentCodes { table[code] = .content }

@@ -1,0 +1,67 @@
+import AssetStore
+import Foundation
+import HeadExtraction
+import Testing
+import TestSupport
+
+/// `assets extract --fit`, run as a person would, on the in-process mock.
+@Suite(.serialized) struct FitCommandTests {
+    let folder = TemporaryDirectory("cli-fit")
+    let assets = Repository.product("assets")
+
+    func run(_ arguments: [String]) async throws -> ProcessResult {
+        try await ChildProcess.run(assets, arguments, environment: [
+            "ASSETS_STORE": folder.path("store").path, "ASSETS_BACKEND": "mock", "AILAB_API_KEY": nil, "NO_COLOR": "1",
+        ])
+    }
+
+    /// grace_hopper.jpg four times as large (over 1999 px), made by `vips resize`.
+    func bigPhoto() async throws -> URL {
+        let output = folder.path("big.jpg")
+        let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["vips", "resize", Repository.fixture("grace_hopper.jpg").path, output.path + "[Q=90]", "4"])
+        try #require(made.status == 0, "vips resize failed (install libvips-tools): \(made.stderrText)")
+        return output
+    }
+
+    @Test func aBigPhotoIsFittedAndTheJSONSaysWhatWasSent() async throws {
+        let big = try await bigPhoto()
+        let out = folder.path("out")
+
+        let refused = try await run(["extract", big.path, "--fit", "never", "--json", "--out", out.path])
+        #expect(refused.status == 1)
+        let refusal = try #require(try JSONSerialization.jsonObject(with: Data(refused.stdoutText.utf8)) as? [String: Any])
+        let error = try #require(refusal["error"] as? [String: Any])
+        #expect(error["class"] as? String == "input")
+
+        let fitted = try await run(["extract", big.path, "--json", "--out", out.path])
+        #expect(fitted.status == 0, "\(fitted.stderrText)")
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(fitted.stdoutText.utf8)) as? [String: Any])
+        #expect(line["sha256"] as? String == ContentHash.of(try Data(contentsOf: big)).hex, "sha256 is the photo's own")
+        let sent = try #require(line["fitted"] as? [String: Any])
+        let width = try #require(sent["width"] as? Int)
+        let height = try #require(sent["height"] as? Int)
+        #expect(max(width, height) <= 1999)
+        #expect((sent["sha256"] as? String)?.count == 64)
+        let elements = try #require(line["elements"] as? [[String: Any]])
+        let path = try #require(elements.first?["path"] as? String)
+        let info = try PNGCodec.decodeInfo(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(info.width == elements.first?["width"] as? Int)
+        #expect(info.channels == 4)
+
+        let again = try await run(["extract", big.path, "--json", "--out", out.path])
+        let hit = try #require(try JSONSerialization.jsonObject(with: Data(again.stdoutText.utf8)) as? [String: Any])
+        #expect(hit["cache"] as? String == "hit")
+        #expect((hit["fitted"] as? [String: Any])?["sha256"] as? String == sent["sha256"] as? String)
+
+        // A photo that fits as it is has no "fitted".
+        let small = try await run(["extract", Repository.fixture("grace_hopper.jpg").path, "--json", "--out", out.path])
+        let plain = try #require(try JSONSerialization.jsonObject(with: Data(small.stdoutText.utf8)) as? [String: Any])
+        #expect(plain["fitted"] == nil)
+    }
+
+    @Test func aBadFitValueIsAUsageError() async throws {
+        let result = try await run(["extract", Repository.fixture("grace_hopper.jpg").path, "--fit", "sometimes"])
+        #expect(result.status == 64)
+        #expect(result.stderrText.contains("--fit"))
+    }
+}
