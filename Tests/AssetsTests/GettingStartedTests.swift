@@ -29,6 +29,10 @@ import TestSupport
         }
         #expect(extraction.cache == .miss)
 
+        // Any photo in
+        let strict = try await manager.extract(.file(photo), options: ExtractOptions(fit: .never))
+        #expect(strict.cache == .hit)
+
         // Embed it in a web backend
         var configuration = AssetManagerConfiguration()
         configuration.logger = logger
