@@ -106,8 +106,9 @@ import TestSupport
     }
 
     @Test func aBadInputCostsNoCallAndLeavesNothingBehind() async throws {
-        let gif = fixture.folder.path("b.gif")
-        try Data("GIF89a\u{01}\u{00}\u{01}\u{00}".utf8).write(to: gif)
+        // A PDF is no photo, fitted or not (a GIF is one now: see FittingManagerTests).
+        let gif = fixture.folder.path("b.pdf")
+        try Data("%PDF-1.4\n".utf8).write(to: gif)
         await #expect { try await fixture.manager().extract(.file(gif)) } throws: { error in
             let error = error as? APIError
             return error?.code == "UNSUPPORTED_FILE_TYPES" && error?.errorClass == .input
@@ -210,8 +211,8 @@ import TestSupport
 
     @Test func aBatchComesBackInInputOrder() async throws {
         fixture.mock.faults.withLock { $0.latencyMilliseconds = 50 }
-        let gif = fixture.folder.path("b.gif")
-        try Data("GIF89a".utf8).write(to: gif)
+        let gif = fixture.folder.path("b.pdf")
+        try Data("%PDF-1.4\n".utf8).write(to: gif)
         let images: [ImageSource] = [astronautPhoto, .file(gif), gracePhoto, astronautPhoto]
         var indices: [Int] = []
         var outcomes: [String] = []

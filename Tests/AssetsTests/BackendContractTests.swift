@@ -57,8 +57,8 @@ import TestSupport
         }
 
         // A bad input is refused before the backend sees it.
-        let gif = folder.path("b.gif")
-        try Data("GIF89a\u{01}\u{00}\u{01}\u{00}".utf8).write(to: gif)
+        let gif = folder.path("b.pdf")
+        try Data("%PDF-1.4\n".utf8).write(to: gif)
         await #expect { try await manager.extract(.file(gif), options: uncached) } throws: { ($0 as? APIError)?.code == "UNSUPPORTED_FILE_TYPES" }
 
         // Balances.

@@ -20,7 +20,7 @@ struct ServerFixture {
 
     static let clientKey = "client-key-1"
 
-    init(publicURL: URL? = nil, maxBodyBytes: Int = AssetsServerConfiguration.defaultMaxBodyBytes) throws {
+    init(publicURL: URL? = nil, maxBodyBytes: Int? = nil, fit: FitMode = .never) throws {
         store = try Store(at: folder.url.appendingPathComponent("store"))
         var configuration = AssetManagerConfiguration()
         configuration.retryPolicy = .none
@@ -34,7 +34,7 @@ struct ServerFixture {
         logger.logLevel = .critical
         server = AssetsServerApp(
             manager: manager,
-            configuration: AssetsServerConfiguration(clientKeys: ClientKeys([Self.clientKey, "second-key"]), publicURL: publicURL, maxBodyBytes: maxBodyBytes),
+            configuration: AssetsServerConfiguration(clientKeys: ClientKeys([Self.clientKey, "second-key"]), publicURL: publicURL, maxBodyBytes: maxBodyBytes, fit: fit),
             logger: logger
         )
     }
