@@ -86,7 +86,7 @@ public enum PhotoFitter {
     /// A HEIF or AVIF whose codec this libheif lacks reads as unsupported rather than damaged.
     private static func undecodableOrMissing(_ name: String, _ format: PhotoFormat) -> APIError {
         if format == .avif || format == .heif, !Codecs.canDecode(format) {
-            return FitError.unsupported(name, "\(name) is \(format == .avif ? "an" : "a") \(format.displayName) image, which this machine's libvips cannot decode; convert it to JPEG or PNG.")
+            return FitError.unsupported(name, "\(name) is \(format.withArticle) image, which this machine's libvips cannot decode; convert it to JPEG or PNG.")
         }
         return FitError.undecodable(name, format)
     }
@@ -104,7 +104,7 @@ public enum PhotoFitter {
     ///   the engine takes neither JPEG nor PNG and the photo is not in a format it takes.
     public static func plan(_ header: PhotoHeader, limits: FitLimits, name: String) throws(APIError) -> FitPlan {
         let width = header.uprightWidth, height = header.uprightHeight
-        let who = "the engine"
+        let who = limits.accepter
         if min(width, height) < limits.minSide {
             throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, but \(who) needs at least \(limits.minSide) pixels a side; use a larger photo.")
         }
@@ -115,11 +115,11 @@ public enum PhotoFitter {
             return .asIs
         }
         guard outputFormat(for: limits) != nil else {
-            throw FitError.unsupported(name, "\(name) is a \(header.format.displayName), which \(who) does not accept, and \(who) takes neither JPEG nor PNG to convert it to; convert it yourself.")
+            throw FitError.unsupported(name, "\(name) is \(header.format.withArticle), which \(who) does not accept, and \(who) takes neither JPEG nor PNG to convert it to; convert it yourself.")
         }
         let target = target(width: width, height: height, limits: limits)
         if min(target.width, target.height) < limits.fittedMinSide {
-            throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, which fitted to \(who)'s limits would be \(target.width)x\(target.height), but it needs more than \(limits.fittedMinSide - 1) pixels a side; crop it to a less elongated shape.")
+            throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, which fitted to the limits would be \(target.width)x\(target.height), but \(who) needs more than \(limits.fittedMinSide - 1) pixels a side; crop it to a less elongated shape.")
         }
         return .fit(target)
     }

@@ -234,6 +234,16 @@ import Testing
         #expect(fitted.width == 341 && fitted.height == 400)
     }
 
+    @Test func limitsComeFromAnEnginesProbeLimits() {
+        #expect(FitLimits(ImageProbe.Limits.api) == FitLimits.api)
+        let plugin = FitLimits(ImageProbe.Limits(formats: [.png], maxBytes: nil, minSide: 16, maxSide: nil, maxPixels: 4_000_000, accepter: "the local backend"))
+        #expect(plugin.formats == [.png] && plugin.maxUploadPixels == 4_000_000 && plugin.maxPixels == FitLimits.defaultMaxPixels)
+        let error = code { () throws(APIError) in
+            _ = try PhotoFitter.plan(PhotoHeader(format: .png, width: 10, height: 100, orientation: 1, byteCount: 10), limits: plugin, name: "thin.png")
+        }
+        #expect(error?.message == "thin.png is 10x100 pixels, but the local backend needs at least 16 pixels a side; use a larger photo.")
+    }
+
     @Test func uploadPixelLimitShrinksTheTarget() {
         var limits = api
         limits.maxUploadPixels = 1_000_000
