@@ -225,6 +225,20 @@ import Testing
         #expect(first.sha256 == second.sha256 && first.width == 1333 && first.height == 1999)
     }
 
+    /// The first try streams (decode to encode in one pass); later tries encode pixels held in
+    /// memory. Both must give the same bytes, or a photo's upload would depend on its size.
+    @Test func streamedAndHeldPixelsGiveTheSameBytes() throws {
+        let data = try TestPhotos.jpeg(try TestPhotos.scaled("coffee.png", width: 2400, height: 1600), orientation: 6)
+        let found = try header(data)
+        let target = FitTarget(width: 1333, height: 1999)
+        let (streamed, held) = try Vips.reading(data) { buffer throws(Vips.Failure) in
+            (try PhotoFitter.uprightPixels(buffer, header: found, target: target).jpeg(quality: 90),
+             try PhotoFitter.uprightPixels(buffer, header: found, target: target).inMemory().jpeg(quality: 90))
+        }
+        #expect(streamed == held)
+        #expect(try PhotoFitter.fit(data, header: found, limits: api, name: "photo").bytes == streamed)
+    }
+
     @Test func engineThatTakesOnlyPNGGetsPNG() throws {
         let data = try TestPhotos.fixture("grace_hopper.jpg")
         let limits = FitLimits(formats: [.png], maxBytes: nil, minSide: 33, maxSide: 400)
