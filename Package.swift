@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "AssetsBench",
             dependencies: [
-                "Assets", "AssetStore", "AssetsServer", "HeadExtraction",
+                "Assets", "AssetStore", "AssetsServer", "HeadExtraction", "PhotoFitting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ]

@@ -5,6 +5,7 @@ import Foundation
 import GRDB
 import HeadExtraction
 import MultipartKit
+import PhotoFitting
 
 // In-process measurements for scripts/bench. Each prints one JSON object on stdout:
 // {"name": …, "samples_ms": [...], …}. The script computes medians, spreads and ratios, and
@@ -14,6 +15,8 @@ import MultipartKit
 //   AssetsBench library-hit FOLDER RUNS        (a 3 MB photo: hit vs SHA-256 of the bytes)
 //   AssetsBench catalog FOLDER ENTRIES LOOKUPS (lookup time and bytes per entry)
 //   AssetsBench serve-parts BODY BOUNDARY FOLDER RUNS (the CPU of a serve hit's parts, for P6)
+//   AssetsBench fit FILE RUNS                  (header, plan and fit to the API's limits, for P9;
+//                                               RUNS 1 is one cold fit, timed by the script as a process)
 
 extension Duration {
     /// Fractional milliseconds.
@@ -156,7 +159,24 @@ case "serve-parts":
     manager.flush()
     emit(["name": "serve-parts", "body_bytes": body.readableBytes, "parse_ms": parse, "sha256_ms": hash, "hit_ms": hit])
 
+case "fit":
+    let file = URL(fileURLWithPath: arguments[1])
+    let runs = Int(arguments[2]) ?? 5
+    let photo = try Data(contentsOf: file)
+    var samples: [Double] = []
+    var fitted: FittedPhoto?
+    for _ in 0..<runs {
+        samples.append(try milliseconds {
+            let header = try PhotoFitter.header(of: photo, name: file.lastPathComponent, maxPixels: FitLimits.api.maxPixels)
+            fitted = try PhotoFitter.fit(photo, header: header, limits: .api, name: file.lastPathComponent)
+        })
+    }
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    emit(["name": "fit", "samples_ms": samples, "width": fitted?.width ?? 0, "height": fitted?.height ?? 0,
+          "bytes": fitted?.bytes.count ?? 0, "quality": fitted?.quality ?? 0, "max_rss_kb": usage.ru_maxrss])
+
 default:
-    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS | serve-parts BODY BOUNDARY FOLDER RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS | serve-parts BODY BOUNDARY FOLDER RUNS | fit FILE RUNS\n".utf8))
     exit(64)
 }

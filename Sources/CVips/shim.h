@@ -12,10 +12,17 @@
 /// VIPS_INIT is a macro (it also checks the headers match the library); 0 on success.
 static inline int assets_vips_init(const char *argv0) { return VIPS_INIT(argv0); }
 
+/// libvips' warnings ("ignoring nclx profile") are not the user's business: failures come back
+/// as errors, and warnings would only clutter stderr.
+static void assets_vips_ignore_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+    (void)domain; (void)level; (void)message; (void)data;
+}
+
 /// No operation cache (a buffer-loaded image must never answer for another buffer at the same
 /// address), and no untrusted loaders except ImageMagick's, which reads BMP for us.
 static inline void assets_vips_configure(void) {
     vips_cache_set_max(0);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, assets_vips_ignore_log, NULL);
     vips_block_untrusted_set(TRUE);
     vips_operation_block_set("VipsForeignLoadMagickBuffer", FALSE);
 }

@@ -19,7 +19,7 @@ enum FitError {
     }
 
     static func undecodable(_ name: String, _ format: PhotoFormat) -> APIError {
-        input("FILE_DECODING_FAILURE", 422, "\(name) is a damaged, truncated or unreadable \(format.displayName); re-export or download it again.")
+        input("FILE_DECODING_FAILURE", 422, "\(name) is a damaged, truncated or unreadable \(format.displayName) file; re-export or download it again.")
     }
 
     static func lowResolution(_ name: String, _ message: String) -> APIError {

@@ -86,7 +86,7 @@ public enum PhotoFitter {
     /// A HEIF or AVIF whose codec this libheif lacks reads as unsupported rather than damaged.
     private static func undecodableOrMissing(_ name: String, _ format: PhotoFormat) -> APIError {
         if format == .avif || format == .heif, !Codecs.canDecode(format) {
-            return FitError.unsupported(name, "\(name) is \(format == .avif ? "an" : "a") \(format.displayName) image, which this machine's libvips cannot decode; convert it to JPEG or PNG.")
+            return FitError.unsupported(name, "\(name) is \(format.withArticle) image, which this machine's libvips cannot decode; convert it to JPEG or PNG.")
         }
         return FitError.undecodable(name, format)
     }
@@ -104,7 +104,7 @@ public enum PhotoFitter {
     ///   the engine takes neither JPEG nor PNG and the photo is not in a format it takes.
     public static func plan(_ header: PhotoHeader, limits: FitLimits, name: String) throws(APIError) -> FitPlan {
         let width = header.uprightWidth, height = header.uprightHeight
-        let who = "the engine"
+        let who = limits.accepter
         if min(width, height) < limits.minSide {
             throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, but \(who) needs at least \(limits.minSide) pixels a side; use a larger photo.")
         }
@@ -115,11 +115,11 @@ public enum PhotoFitter {
             return .asIs
         }
         guard outputFormat(for: limits) != nil else {
-            throw FitError.unsupported(name, "\(name) is a \(header.format.displayName), which \(who) does not accept, and \(who) takes neither JPEG nor PNG to convert it to; convert it yourself.")
+            throw FitError.unsupported(name, "\(name) is \(header.format.withArticle), which \(who) does not accept, and \(who) takes neither JPEG nor PNG to convert it to; convert it yourself.")
         }
         let target = target(width: width, height: height, limits: limits)
         if min(target.width, target.height) < limits.fittedMinSide {
-            throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, which fitted to \(who)'s limits would be \(target.width)x\(target.height), but it needs more than \(limits.fittedMinSide - 1) pixels a side; crop it to a less elongated shape.")
+            throw FitError.lowResolution(name, "\(name) is \(width)x\(height) pixels, which fitted to the limits would be \(target.width)x\(target.height), but \(who) needs more than \(limits.fittedMinSide - 1) pixels a side; crop it to a less elongated shape.")
         }
         return .fit(target)
     }
@@ -174,24 +174,44 @@ public enum PhotoFitter {
         guard let format = outputFormat(for: limits) else {
             throw FitError.unsupported(name, "\(name) cannot be fitted for an engine that takes neither JPEG nor PNG; convert it yourself.")
         }
-        let image: Vips.Image
+        func fitted(_ data: Data, quality: Int, width: Int, height: Int) -> FittedPhoto {
+            FittedPhoto(
+                bytes: data, format: format, width: width, height: height, sha256: SHA256Hex.of(data), quality: quality,
+                scaleX: Double(header.uprightWidth) / Double(width), scaleY: Double(header.uprightHeight) / Double(height)
+            )
+        }
+        let firstQuality = format == .jpeg ? qualities[0] : 0
+        // Usually the first try fits: decode, scale and encode then stream through in one pass,
+        // as vipsthumbnail does, with nothing held in memory.
+        let first: Data
         do throws(Vips.Failure) {
-            image = try Vips.reading(bytes) { buffer throws(Vips.Failure) in try uprightPixels(buffer, header: header, target: target) }
+            first = try Vips.reading(bytes) { buffer throws(Vips.Failure) in
+                let image = try uprightPixels(buffer, header: header, target: target)
+                guard image.width == target.width, image.height == target.height else {
+                    throw Vips.Failure(operation: "thumbnail", detail: "made \(image.width)x\(image.height) pixels instead of \(target.width)x\(target.height)")
+                }
+                return format == .jpeg ? try image.jpeg(quality: firstQuality) : try image.png()
+            }
         } catch {
             throw FitError.undecodable(name, header.format)
         }
-        guard image.width == target.width, image.height == target.height else {
-            throw FitError.internalFailure(name, "it made \(image.width)x\(image.height) pixels instead of \(target.width)x\(target.height)")
+        if limits.maxBytes.map({ first.count <= $0 }) ?? true {
+            return fitted(first, quality: firstQuality, width: target.width, height: target.height)
         }
-        let (data, quality, final) = try encode(image, as: format, maxBytes: limits.maxBytes, minSide: limits.fittedMinSide, name: name)
-        return FittedPhoto(
-            bytes: data, format: format, width: final.width, height: final.height, sha256: SHA256Hex.of(data), quality: quality,
-            scaleX: Double(header.uprightWidth) / Double(final.width), scaleY: Double(header.uprightHeight) / Double(final.height)
-        )
+        // Too big: decode once more, into memory, and step the quality (then the size) down.
+        let image: Vips.Image
+        do throws(Vips.Failure) {
+            image = try Vips.reading(bytes) { buffer throws(Vips.Failure) in try uprightPixels(buffer, header: header, target: target).inMemory() }
+        } catch {
+            throw FitError.undecodable(name, header.format)
+        }
+        let (data, quality, final) = try encode(image, as: format, maxBytes: limits.maxBytes, minSide: limits.fittedMinSide, skippingFirst: true, name: name)
+        return fitted(data, quality: quality, width: final.width, height: final.height)
     }
 
-    /// The photo decoded at `target` size, upright, 8-bit sRGB without alpha, held in memory.
-    private static func uprightPixels(_ buffer: UnsafeRawBufferPointer, header: PhotoHeader, target: FitTarget) throws(Vips.Failure) -> Vips.Image {
+    /// The photo decoded at `target` size, upright, 8-bit sRGB without alpha: a pipeline that
+    /// reads `buffer` when it is saved, once.
+    static func uprightPixels(_ buffer: UnsafeRawBufferPointer, header: PhotoHeader, target: FitTarget) throws(Vips.Failure) -> Vips.Image {
         var image: Vips.Image
         if header.format == .jpeg {
             image = try Vips.thumbnailJPEG(buffer, width: target.width, height: target.height)
@@ -206,14 +226,19 @@ public enum PhotoFitter {
         if image.hasAlpha { image = try image.flattenedOnWhite() }
         if image.bands > 3 { image = try image.bands(0, count: 3) }
         if !image.isUChar { image = try image.uchar() }
-        return try image.inMemory()
+        return image
     }
 
     /// Saves `image`, stepping the JPEG quality down, then the size, until it fits `maxBytes`.
-    private static func encode(_ image: Vips.Image, as format: PhotoFormat, maxBytes: Int?, minSide: Int, name: String) throws(APIError) -> (Data, Int, Vips.Image) {
+    private static func encode(_ image: Vips.Image, as format: PhotoFormat, maxBytes: Int?, minSide: Int, skippingFirst: Bool, name: String) throws(APIError) -> (Data, Int, Vips.Image) {
         var current = image
+        var skip = skippingFirst
         while true {
             for quality in (format == .jpeg ? qualities : [0]) {
+                if skip {
+                    skip = false
+                    continue
+                }
                 let saved: Data
                 do throws(Vips.Failure) {
                     saved = format == .jpeg ? try current.jpeg(quality: quality) : try current.png()

@@ -19,6 +19,9 @@ public enum PhotoFormat: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// `a JPEG`, `an AVIF`: the name with its article, for messages.
+    var withArticle: String { (self == .avif ? "an " : "a ") + displayName }
+
     /// The same format as the API's ``HeadExtraction/ImageFormat``, for JPEG, PNG and BMP.
     public var imageFormat: ImageFormat? {
         switch self {

@@ -225,6 +225,20 @@ import Testing
         #expect(first.sha256 == second.sha256 && first.width == 1333 && first.height == 1999)
     }
 
+    /// The first try streams (decode to encode in one pass); later tries encode pixels held in
+    /// memory. Both must give the same bytes, or a photo's upload would depend on its size.
+    @Test func streamedAndHeldPixelsGiveTheSameBytes() throws {
+        let data = try TestPhotos.jpeg(try TestPhotos.scaled("coffee.png", width: 2400, height: 1600), orientation: 6)
+        let found = try header(data)
+        let target = FitTarget(width: 1333, height: 1999)
+        let (streamed, held) = try Vips.reading(data) { buffer throws(Vips.Failure) in
+            (try PhotoFitter.uprightPixels(buffer, header: found, target: target).jpeg(quality: 90),
+             try PhotoFitter.uprightPixels(buffer, header: found, target: target).inMemory().jpeg(quality: 90))
+        }
+        #expect(streamed == held)
+        #expect(try PhotoFitter.fit(data, header: found, limits: api, name: "photo").bytes == streamed)
+    }
+
     @Test func engineThatTakesOnlyPNGGetsPNG() throws {
         let data = try TestPhotos.fixture("grace_hopper.jpg")
         let limits = FitLimits(formats: [.png], maxBytes: nil, minSide: 33, maxSide: 400)
@@ -232,6 +246,16 @@ import Testing
         let fitted = try PhotoFitter.fit(data, header: found, limits: limits, name: "g.jpg")
         #expect(fitted.format == .png && PhotoFormat.sniff(fitted.bytes) == .png)
         #expect(fitted.width == 341 && fitted.height == 400)
+    }
+
+    @Test func limitsComeFromAnEnginesProbeLimits() {
+        #expect(FitLimits(ImageProbe.Limits.api) == FitLimits.api)
+        let plugin = FitLimits(ImageProbe.Limits(formats: [.png], maxBytes: nil, minSide: 16, maxSide: nil, maxPixels: 4_000_000, accepter: "the local backend"))
+        #expect(plugin.formats == [.png] && plugin.maxUploadPixels == 4_000_000 && plugin.maxPixels == FitLimits.defaultMaxPixels)
+        let error = code { () throws(APIError) in
+            _ = try PhotoFitter.plan(PhotoHeader(format: .png, width: 10, height: 100, orientation: 1, byteCount: 10), limits: plugin, name: "thin.png")
+        }
+        #expect(error?.message == "thin.png is 10x100 pixels, but the local backend needs at least 16 pixels a side; use a larger photo.")
     }
 
     @Test func uploadPixelLimitShrinksTheTarget() {
