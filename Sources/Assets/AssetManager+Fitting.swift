@@ -34,12 +34,7 @@ struct RestoredHead {
 extension AssetManager {
     /// The engine's limits, as fitting reads them.
     func fitLimits(maxPixels: Int) -> FitLimits {
-        let limits = engine.limits
-        return FitLimits(
-            formats: Set(limits.formats.compactMap { PhotoFormat(rawValue: $0.rawValue) }),
-            maxBytes: limits.maxBytes, minSide: limits.minSide, maxSide: limits.maxSide,
-            maxPixels: maxPixels, maxUploadPixels: limits.maxPixels
-        )
+        FitLimits(uploadLimits, maxPixels: maxPixels)
     }
 
     /// Decides how `bytes` go to the engine: as they are when the engine takes them and they

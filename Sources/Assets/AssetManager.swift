@@ -195,11 +195,19 @@ public final class AssetManager: Sendable {
     /// Checks an upload against the engine's limits: the API's for the API and the mock, what a
     /// plugin declared for a plugin.
     func probe(_ bytes: Data, name: String) throws(APIError) -> ProbedImage {
-        var limits = engine.limits.probeLimits(accepter: "the API")
+        let limits = uploadLimits
         if limits == .api { return try ImageProbe.probe(bytes, name: name) }
+        return try ImageProbe.probe(bytes, name: name, limits: limits)
+    }
+
+    /// What the engine accepts, named for messages: the API's limits, or a plugin's (with at
+    /// most ``largestUpload`` bytes where it sets no byte limit).
+    var uploadLimits: ImageProbe.Limits {
+        var limits = engine.limits.probeLimits(accepter: "the API")
+        if limits == .api { return limits }
         limits.accepter = "the \(engine.identity.name) backend"
         limits.maxBytes = limits.maxBytes ?? Self.largestUpload
-        return try ImageProbe.probe(bytes, name: name, limits: limits)
+        return limits
     }
 
     /// Whether answers in `namespace` cost a credit each: those of the real API (remote, record
