@@ -69,7 +69,7 @@ final class CurlEasy {
     /// Performs the hop and returns what the server answered.
     func perform(
         url: URL, method: String, headers requestHeaders: [HTTPHeader], body: HTTPRequest.Body,
-        connectTimeoutMs: Int, timeoutMs: Int, userAgent: String?
+        signature: AWSSignature? = nil, connectTimeoutMs: Int, timeoutMs: Int, userAgent: String?
     ) throws -> CurlHopResult {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(assets_easy_setopt_string(handle, CURLOPT_URL, url.absoluteString))
@@ -92,7 +92,7 @@ final class CurlEasy {
             try check(assets_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
         }
         try setBody(body, method: method)
-        try setHeaders(requestHeaders)
+        try setHeaders(requestHeaders + (try sign(signature, url: url, body: body, headers: requestHeaders)))
 
         let code = curl_easy_perform(handle)
         closeFile()
@@ -198,6 +198,24 @@ final class CurlEasy {
             }
         }
         try check(assets_easy_setopt_mime(handle, CURLOPT_MIMEPOST, mime))
+    }
+
+    /// Sets libcurl's SigV4 options and returns the headers the signature needs besides them.
+    private func sign(_ signature: AWSSignature?, url: URL, body: HTTPRequest.Body, headers: [HTTPHeader]) throws -> [HTTPHeader] {
+        guard let signature else { return [] }
+        try AWSSignature.checkCanonicalQuery(of: url)
+        try check(assets_easy_setopt_string(handle, CURLOPT_AWS_SIGV4, signature.curlProvider))
+        // Separate options, not CURLOPT_USERPWD, so a ':' in a key cannot split it wrongly.
+        try check(assets_easy_setopt_string(handle, CURLOPT_USERNAME, signature.accessKeyID))
+        try check(assets_easy_setopt_string(handle, CURLOPT_PASSWORD, signature.secretAccessKey))
+        var extra: [HTTPHeader] = []
+        if headers[name: "x-amz-content-sha256"] == nil {
+            extra.append(HTTPHeader("x-amz-content-sha256", try AWSSignature.payloadSHA256(of: body)))
+        }
+        if let token = signature.sessionToken {
+            extra.append(HTTPHeader("x-amz-security-token", token))
+        }
+        return extra
     }
 
     private func setHeaders(_ requestHeaders: [HTTPHeader]) throws {
