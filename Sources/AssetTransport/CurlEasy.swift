@@ -92,7 +92,7 @@ final class CurlEasy {
             try check(assets_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
         }
         try setBody(body, method: method)
-        try setHeaders(requestHeaders + (try sign(signature, url: url, body: body, headers: requestHeaders)))
+        try setHeaders(requestHeaders + (try sign(signature, url: url, body: body, headers: requestHeaders)), signed: signature != nil)
 
         let code = curl_easy_perform(handle)
         closeFile()
@@ -218,13 +218,21 @@ final class CurlEasy {
         return extra
     }
 
-    private func setHeaders(_ requestHeaders: [HTTPHeader]) throws {
+    private func setHeaders(_ requestHeaders: [HTTPHeader], signed: Bool) throws {
         var lines = requestHeaders.map { header in
             // "Name;" is libcurl's way to send a header with an empty value.
             header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
         }
-        // Skip the 1 s wait for "100 Continue" that some servers never send.
-        if requestHeaders[name: "Expect"] == nil { lines.append("Expect:") }
+        if requestHeaders[name: "Expect"] == nil {
+            if signed {
+                // libcurl 7.88.1 signs an "Expect:" removal as an empty header it then does not
+                // send, which breaks the signature; wait briefly for "100 Continue" instead.
+                try check(assets_easy_setopt_long(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 100))
+            } else {
+                // Skip the 1 s wait for "100 Continue" that some servers never send.
+                lines.append("Expect:")
+            }
+        }
         for line in lines {
             guard let appended = curl_slist_append(headerList, line) else {
                 throw TransportError(.other, "libcurl could not store a request header; try again.")

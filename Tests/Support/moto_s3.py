@@ -60,7 +60,16 @@ def main():
         pages = client("s3", endpoint).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         print(json.dumps([item["Key"] for page in pages for item in page.get("Contents", [])]))
     elif command == "session":
-        credentials = client("sts", endpoint).get_session_token()["Credentials"]
+        # moto knows temporary keys from AssumeRole (not from GetSessionToken).
+        iam = client("iam", endpoint)
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+        try:
+            role = iam.create_role(RoleName="assets-tests", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            role = iam.get_role(RoleName="assets-tests")["Role"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_role_policy(RoleName="assets-tests", PolicyName="everything", PolicyDocument=json.dumps(policy))
+        credentials = client("sts", endpoint).assume_role(RoleArn=role["Arn"], RoleSessionName="tests")["Credentials"]
         print(json.dumps({
             "access_key_id": credentials["AccessKeyId"], "secret_access_key": credentials["SecretAccessKey"],
             "session_token": credentials["SessionToken"],
