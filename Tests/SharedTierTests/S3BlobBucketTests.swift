@@ -221,3 +221,24 @@ struct S3BlobBucketTests {
         #expect(!String(describing: credentials).contains(session["session_token"]!))
     }
 }
+
+extension S3BlobBucketTests {
+    @Test func aBlobOverOneMebibyteRoundTrips() async throws {
+        // libcurl asks for "100 Continue" above 1 MiB; the signed upload must still go through.
+        let (bucket, _) = try await SharedMoto.bucket()
+        let data = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        let hash = ContentHash.of(data)
+        #expect(try await bucket.put(sha256: hash, data: data) == .stored)
+        #expect(try await bucket.get(sha256: hash) == data)
+    }
+
+    @Test func anObjectOverTheLimitIsRefusedUnread() async throws {
+        var options = SharedMoto.fast
+        options.maxObjectBytes = 1000
+        let (bucket, _) = try await SharedMoto.bucket(options: options)
+        let (hash, data) = Self.blob(String(repeating: "large ", count: 300))
+        try await bucket.put(sha256: hash, data: data)
+        let error = await #expect(throws: SharedTierError.self) { _ = try await bucket.get(sha256: hash) }
+        #expect(error?.kind == .corrupt)
+    }
+}
