@@ -20,7 +20,8 @@ public final class MotoServer: @unchecked Sendable {
 
     /// The Python that runs moto_s3.py: the one beside `moto_server`, which has boto3.
     static var python: URL {
-        let beside = executable?.deletingLastPathComponent().appendingPathComponent("python3")
+        // Through any link (.ci/run puts only a link to the venv's moto_server on PATH).
+        let beside = executable?.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("python3")
         if let beside, FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
         return URL(fileURLWithPath: "/usr/bin/python3")
     }
