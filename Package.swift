@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AssetTransport", targets: ["AssetTransport"]),
         .library(name: "AssetsServer", targets: ["AssetsServer"]),
         .library(name: "PhotoFitting", targets: ["PhotoFitting"]),
+        .library(name: "SharedTier", targets: ["SharedTier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -79,6 +80,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedMigrations"]
+        ),
+
+        // The shared tier (L2): content-addressed blobs in an S3 bucket, over AssetTransport.
+        .target(
+            name: "SharedTier",
+            dependencies: [
+                "AssetStore",
+                "AssetTransport",
+            ]
         ),
 
         // AssetManager: cache-aside, single-flight, policy, backends.
@@ -182,6 +192,7 @@ let package = Package(
             dependencies: ["AssetStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
+        .testTarget(name: "SharedTierTests", dependencies: ["SharedTier", "AssetStore", "AssetTransport", "TestSupport"]),
         .testTarget(name: "HeadExtractionTests", dependencies: ["HeadExtraction", "TestSupport"]),
         .testTarget(name: "PhotoFittingTests", dependencies: ["PhotoFitting", "HeadExtraction", "AssetTransport", "TestSupport"]),
         .testTarget(

@@ -10,7 +10,7 @@ extension Cassette.Body {
 
 extension Cassette.Request {
     /// Headers recorded as ``Cassette/redacted`` whatever the caller says.
-    static let alwaysRedacted: Set<String> = ["ailabapi-api-key", "authorization", "proxy-authorization", "cookie"]
+    static let alwaysRedacted: Set<String> = ["ailabapi-api-key", "authorization", "proxy-authorization", "cookie", "x-amz-security-token"]
 
     /// Describes `request` for matching only: file bodies are hashed as streams, not kept.
     static func describing(_ request: HTTPRequest) throws -> Cassette.Request {

@@ -69,7 +69,7 @@ final class CurlEasy {
     /// Performs the hop and returns what the server answered.
     func perform(
         url: URL, method: String, headers requestHeaders: [HTTPHeader], body: HTTPRequest.Body,
-        connectTimeoutMs: Int, timeoutMs: Int, userAgent: String?
+        signature: AWSSignature? = nil, connectTimeoutMs: Int, timeoutMs: Int, userAgent: String?
     ) throws -> CurlHopResult {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(assets_easy_setopt_string(handle, CURLOPT_URL, url.absoluteString))
@@ -92,7 +92,7 @@ final class CurlEasy {
             try check(assets_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
         }
         try setBody(body, method: method)
-        try setHeaders(requestHeaders)
+        try setHeaders(requestHeaders + (try sign(signature, url: url, body: body, headers: requestHeaders)), signed: signature != nil)
 
         let code = curl_easy_perform(handle)
         closeFile()
@@ -200,13 +200,39 @@ final class CurlEasy {
         try check(assets_easy_setopt_mime(handle, CURLOPT_MIMEPOST, mime))
     }
 
-    private func setHeaders(_ requestHeaders: [HTTPHeader]) throws {
+    /// Sets libcurl's SigV4 options and returns the headers the signature needs besides them.
+    private func sign(_ signature: AWSSignature?, url: URL, body: HTTPRequest.Body, headers: [HTTPHeader]) throws -> [HTTPHeader] {
+        guard let signature else { return [] }
+        try AWSSignature.checkCanonicalQuery(of: url)
+        try check(assets_easy_setopt_string(handle, CURLOPT_AWS_SIGV4, signature.curlProvider))
+        // Separate options, not CURLOPT_USERPWD, so a ':' in a key cannot split it wrongly.
+        try check(assets_easy_setopt_string(handle, CURLOPT_USERNAME, signature.accessKeyID))
+        try check(assets_easy_setopt_string(handle, CURLOPT_PASSWORD, signature.secretAccessKey))
+        var extra: [HTTPHeader] = []
+        if headers[name: "x-amz-content-sha256"] == nil {
+            extra.append(HTTPHeader("x-amz-content-sha256", try AWSSignature.payloadSHA256(of: body)))
+        }
+        if let token = signature.sessionToken {
+            extra.append(HTTPHeader("x-amz-security-token", token))
+        }
+        return extra
+    }
+
+    private func setHeaders(_ requestHeaders: [HTTPHeader], signed: Bool) throws {
         var lines = requestHeaders.map { header in
             // "Name;" is libcurl's way to send a header with an empty value.
             header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
         }
-        // Skip the 1 s wait for "100 Continue" that some servers never send.
-        if requestHeaders[name: "Expect"] == nil { lines.append("Expect:") }
+        if requestHeaders[name: "Expect"] == nil {
+            if signed {
+                // libcurl 7.88.1 signs an "Expect:" removal as an empty header it then does not
+                // send, which breaks the signature; wait briefly for "100 Continue" instead.
+                try check(assets_easy_setopt_long(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 100))
+            } else {
+                // Skip the 1 s wait for "100 Continue" that some servers never send.
+                lines.append("Expect:")
+            }
+        }
         for line in lines {
             guard let appended = curl_slist_append(headerList, line) else {
                 throw TransportError(.other, "libcurl could not store a request header; try again.")

@@ -20,6 +20,7 @@ struct CurlJob: Sendable {
         var method = request.method
         var body = request.body
         var headers = request.headers
+        var signature = request.signature
         var hops = 0
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -29,7 +30,7 @@ struct CurlJob: Sendable {
             let target: CurlBodyTarget = file.map { .file($0, limit: limit) } ?? .memory(limit: limit)
             let easy = try CurlEasy(target: target, cancellation: cancellation, host: url.host ?? "the server")
             let hop = try easy.perform(
-                url: url, method: method, headers: headers, body: body,
+                url: url, method: method, headers: headers, body: body, signature: signature,
                 connectTimeoutMs: configuration.connectTimeout.milliseconds, timeoutMs: remaining.milliseconds,
                 userAgent: configuration.userAgent
             )
@@ -48,7 +49,10 @@ struct CurlJob: Sendable {
                 method = "GET"
                 body = .empty
             }
-            if !Self.sameOrigin(url, next) { headers = [] }
+            if !Self.sameOrigin(url, next) {
+                headers = []
+                signature = nil
+            }
             url = next
         }
     }

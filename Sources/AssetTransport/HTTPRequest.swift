@@ -62,13 +62,17 @@ public struct HTTPRequest: Sendable {
     public var body: Body
     /// Total time allowed for this transfer; `nil` uses the transport's default.
     public var timeout: Duration?
+    /// Sign the request with AWS Signature Version 4 (``CurlTransport`` only); `nil` sends it
+    /// unsigned. Dropped, like the headers, when a redirect leaves the request's origin.
+    public var signature: AWSSignature?
 
-    public init(method: String = "GET", url: URL, headers: [HTTPHeader] = [], body: Body = .empty, timeout: Duration? = nil) {
+    public init(method: String = "GET", url: URL, headers: [HTTPHeader] = [], body: Body = .empty, timeout: Duration? = nil, signature: AWSSignature? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.signature = signature
     }
 }
 

@@ -13,7 +13,9 @@ import Foundation
 /// The `ailabapi-api-key`, `Authorization`, `Proxy-Authorization` and `Cookie` headers, and
 /// any header named in `redactHeaders`, are written as ``Cassette/redacted``. Every save is
 /// refused, and nothing is written, if a secret of 8 characters or more would appear in the
-/// JSON or in a blob; the values of redacted headers count as secrets too.
+/// JSON or in a blob; the values of redacted headers, and a signed request's secret key and
+/// session token, count as secrets too. A request's ``HTTPRequest/signature`` is never
+/// recorded: a replayed exchange needs no credentials.
 ///
 /// - Important: `Sendable`; concurrent calls share one cassette safely. Transport errors
 ///   (timeouts, refused connections) are thrown, not recorded.
@@ -108,6 +110,7 @@ public struct RecordingTransport: Transport {
 
     private func secrets(of request: HTTPRequest) -> [String] {
         let redacted = Cassette.Request.alwaysRedacted.union(redactHeaders)
-        return secrets + request.headers.filter { redacted.contains($0.name.lowercased()) }.map(\.value)
+        return secrets + (request.signature?.secrets ?? [])
+            + request.headers.filter { redacted.contains($0.name.lowercased()) }.map(\.value)
     }
 }
