@@ -140,13 +140,7 @@ extension AssetManager {
                 return placed
             }
         )
-        return Extraction(
-            inputSHA256: completed.inputKey, cache: .miss, requestID: completed.requestID,
-            elements: completed.elements.compactMap { element in
-                guard let key = element.blobKey else { return nil }
-                return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
-            }
-        )
+        return Extraction(completed, cache: .miss, in: store)
     }
 
     /// The key never rests on disk, even if the API were to echo it in its answer.
@@ -230,13 +224,7 @@ extension AssetManager {
             return placed
         }
         try store.catalog.increment([.bytesDownloaded: downloaded])
-        return Extraction(
-            inputSHA256: completed.inputKey, cache: .miss, requestID: completed.requestID,
-            elements: completed.elements.compactMap { element in
-                guard let key = element.blobKey else { return nil }
-                return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
-            }
-        )
+        return Extraction(completed, cache: .miss, in: store)
     }
 
     /// Downloads each result URL into `folder` at once. On any failure, every file is removed.

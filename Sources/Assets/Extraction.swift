@@ -78,3 +78,17 @@ public struct ExtractOptions: Sendable, Hashable {
 
     public static let `default` = ExtractOptions()
 }
+
+extension Extraction {
+    /// The extraction a complete catalog entry holds, its PNGs in the store.
+    init(_ entry: CatalogEntry, cache: CacheOutcome, in store: Store) {
+        self.init(
+            inputSHA256: entry.inputKey, cache: cache, requestID: entry.requestID,
+            elements: entry.elements.compactMap { element in
+                guard let key = element.blobKey else { return nil }
+                return Extraction.Element(sha256: key, fileURL: store.blobs.url(for: key), width: element.width, height: element.height, x: element.x, y: element.y)
+            },
+            fitted: entry.fitted
+        )
+    }
+}

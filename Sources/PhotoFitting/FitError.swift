@@ -15,7 +15,7 @@ enum FitError {
     }
 
     static func pixelLimit(_ name: String, width: Int, height: Int, maxPixels: Int) -> APIError {
-        input(pixelLimitCode, 413, "\(name) claims \(width)x\(height) pixels (\(grouped(width * height))), more than the \(grouped(maxPixels)) pixels assets reads; scale it down first.")
+        input(pixelLimitCode, 413, "\(name) claims \(width)x\(height) pixels (\(ImageProbe.grouped(width * height))), more than the \(ImageProbe.grouped(maxPixels)) pixels assets reads; scale it down first.")
     }
 
     static func undecodable(_ name: String, _ format: PhotoFormat) -> APIError {
@@ -27,21 +27,10 @@ enum FitError {
     }
 
     static func tooLarge(_ name: String, maxBytes: Int) -> APIError {
-        input("FILE_SIZE_EXCEEDS_LIMIT", 413, "\(name) cannot be compressed to \(grouped(maxBytes)) bytes without going below the smallest size allowed; crop it or shrink it yourself.")
+        input("FILE_SIZE_EXCEEDS_LIMIT", 413, "\(name) cannot be compressed to \(ImageProbe.grouped(maxBytes)) bytes without going below the smallest size allowed; crop it or shrink it yourself.")
     }
 
     static func internalFailure(_ name: String, _ what: String) -> APIError {
         APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "Fitting \(name) failed inside libvips (\(what)); report this with the file.")
-    }
-
-    /// `4200000` as `4,200,000`, independent of the locale.
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value)
-        var result = ""
-        for (offset, digit) in digits.enumerated() {
-            if offset > 0, (digits.count - offset) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return result
     }
 }

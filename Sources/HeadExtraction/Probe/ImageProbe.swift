@@ -139,8 +139,9 @@ public enum ImageProbe {
         APIError(code: code, errorClass: .input, message: message, httpStatus: status)
     }
 
-    /// `4200000` as `4,200,000`, independent of the locale.
-    static func grouped(_ value: Int) -> String {
+    /// `4200000` as `4,200,000`, independent of the locale: how messages of this package
+    /// (ImageProbe's, fitting's) write large numbers.
+    package static func grouped(_ value: Int) -> String {
         let digits = String(value)
         var result = ""
         for (offset, digit) in digits.enumerated() {
