@@ -13,12 +13,9 @@ import TestSupport
 @Suite struct FittingRouteTests {
     let path = "/api/cutout/portrait/avatar-extraction"
 
-    /// grace_hopper.jpg made 2333 px tall by `vips resize` (libvips-tools).
+    /// grace_hopper.jpg made 2333 px tall.
     func tallPhoto(in folder: TemporaryDirectory) async throws -> Data {
-        let output = folder.path("tall.jpg")
-        let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["vips", "resize", Repository.fixture("grace_hopper.jpg").path, output.path + "[Q=90]", "3.8883"])
-        try #require(made.status == 0, "vips resize failed (install libvips-tools): \(made.stderrText)")
-        return try Data(contentsOf: output)
+        try Data(contentsOf: try await FixturePhotos.resized("grace_hopper.jpg", by: 3.8883, to: folder.path("tall.jpg")))
     }
 
     @Test func byDefaultATallPhotoGetsTheAPIsRefusalAndWithFitAutoItsHeads() async throws {

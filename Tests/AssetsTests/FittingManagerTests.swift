@@ -31,7 +31,7 @@ import TestSupport
 
     @Test func anOversizePhotoIsFittedOnceAndItsHeadsComeBackAtItsOwnResolution() async throws {
         let folder = TemporaryDirectory("fit-big")
-        let big = try FittingPhotos.scaled("grace_hopper.jpg", by: 4, into: folder, name: "big.jpg")
+        let big = try await FixturePhotos.resized("grace_hopper.jpg", by: 4, to: folder.path("big.jpg"))
         let (width, height) = try FittingPhotos.size(of: big)
         #expect(max(width, height) > 1999)
 
@@ -85,7 +85,7 @@ import TestSupport
 
     @Test func aMaskIsGivenBackAtTheOriginalsResolutionToo() async throws {
         let folder = TemporaryDirectory("fit-mask")
-        let big = try FittingPhotos.scaled("grace_hopper.jpg", by: 4, into: folder, name: "big.jpg")
+        let big = try await FixturePhotos.resized("grace_hopper.jpg", by: 4, to: folder.path("big.jpg"))
         let fixture = try ManagerFixture()
         let manager = AssetManager(store: fixture.store, engine: SeeingEngine())
         let mask = try await manager.extract(.file(big), options: ExtractOptions(api: ExtractionOptions(returnForm: .mask)))
@@ -158,18 +158,6 @@ final class SeeingEngine: ExtractionEngine {
 
 /// Photos made for the fitting tests from the committed fixtures.
 enum FittingPhotos {
-    /// `fixture` scaled up `factor` times by `vips resize` (libvips-tools).
-    static func scaled(_ fixture: String, by factor: Int, into folder: TemporaryDirectory, name: String) throws -> URL {
-        let output = folder.path(name)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["vips", "resize", Repository.fixture(fixture).path, output.path + "[Q=90]", String(factor)]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FittingPhotoError(message: "vips resize failed; install libvips-tools") }
-        return output
-    }
-
     /// The pixel size of a photo, from ImageProbe's header reading (without its limits).
     static func size(of file: URL) throws -> (Int, Int) {
         let probe = try ImageProbe.probe(try Data(contentsOf: file), name: file.lastPathComponent, limits: ImageProbe.Limits(formats: Set(ImageFormat.allCases), maxBytes: Int.max, minSide: 1, maxSide: nil, accepter: "test"))
@@ -206,11 +194,6 @@ enum FittingPhotos {
             }
             index += 2 + length
         }
-        throw FittingPhotoError(message: "no frame header in the JPEG")
+        throw FixturePhotoError(message: "no frame header in the JPEG")
     }
-}
-
-struct FittingPhotoError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

@@ -8,16 +8,8 @@ import TestSupport
 /// The spend guard: a cap on engine calls per manager and per UTC day, and credits saved
 /// counted only where a call costs one.
 @Suite struct SpendGuardTests {
-    /// `grace_hopper.jpg` made into `count` distinct photos (a JPEG comment each).
     static func distinctPhotos(_ count: Int) throws -> [ImageSource] {
-        let original = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
-        return (0..<count).map { index in
-            let comment = Array("photo \(index)".utf8)
-            var bytes = Data(original.prefix(2))
-            bytes.append(contentsOf: [0xFF, 0xFE, 0x00, UInt8(comment.count + 2)] + comment)
-            bytes.append(original.dropFirst(2))
-            return .data(bytes, name: "photo-\(index).jpg")
-        }
+        try FixturePhotos.distinct(count).enumerated().map { .data($1, name: "photo-\($0).jpg") }
     }
 
     @Test func aRunsLimitMakesThatManyCallsAndRefusesTheRestForFree() async throws {

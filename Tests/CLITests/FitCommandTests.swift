@@ -15,12 +15,9 @@ import TestSupport
         ])
     }
 
-    /// grace_hopper.jpg four times as large (over 1999 px), made by `vips resize`.
+    /// grace_hopper.jpg four times as large (over 1999 px).
     func bigPhoto() async throws -> URL {
-        let output = folder.path("big.jpg")
-        let made = try await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["vips", "resize", Repository.fixture("grace_hopper.jpg").path, output.path + "[Q=90]", "4"])
-        try #require(made.status == 0, "vips resize failed (install libvips-tools): \(made.stderrText)")
-        return output
+        try await FixturePhotos.resized("grace_hopper.jpg", by: 4, to: folder.path("big.jpg"))
     }
 
     @Test func aBigPhotoIsFittedAndTheJSONSaysWhatWasSent() async throws {

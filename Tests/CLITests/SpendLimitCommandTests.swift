@@ -8,16 +8,11 @@ import TestSupport
     let folder = TemporaryDirectory("cli-spend")
     let assets = Repository.product("assets")
 
-    /// `grace_hopper.jpg` made into `count` distinct photo files (a JPEG comment each).
+    /// `FixturePhotos.distinct(count)` as files.
     func distinctPhotos(_ count: Int) throws -> [URL] {
-        let original = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
         let inputs = folder.path("in")
         try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
-        return try (0..<count).map { index in
-            let comment = Array("photo \(index)".utf8)
-            var bytes = Data(original.prefix(2))
-            bytes.append(contentsOf: [0xFF, 0xFE, 0x00, UInt8(comment.count + 2)] + comment)
-            bytes.append(original.dropFirst(2))
+        return try FixturePhotos.distinct(count).enumerated().map { index, bytes in
             let file = inputs.appendingPathComponent("photo-\(index).jpg")
             try bytes.write(to: file)
             return file
