@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         // `swift package generate-documentation --target Assets` (the DocC catalog in Sources/Assets).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
@@ -82,13 +83,17 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
 
-        // The shared tier (L2): content-addressed blobs in an S3 bucket, over AssetTransport.
+        // The shared tier (L2): the catalog, leases and paid-call ledger in PostgreSQL, and
+        // content-addressed blobs in an S3 bucket over AssetTransport.
         .target(
             name: "SharedTier",
             dependencies: [
                 "AssetStore",
                 "AssetTransport",
-            ]
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
         ),
 
         // AssetManager: cache-aside, single-flight, policy, backends.
@@ -99,6 +104,7 @@ let package = Package(
                 "AssetTransport",
                 "HeadExtraction",
                 "PhotoFitting",
+                "SharedTier",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +135,7 @@ let package = Package(
                 "AssetStore",
                 "AssetsServer",
                 "HeadExtraction",
+                "SharedTier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/portrait.jpg")]
@@ -138,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "AssetsBench",
             dependencies: [
-                "Assets", "AssetStore", "AssetsServer", "HeadExtraction", "PhotoFitting",
+                "Assets", "AssetStore", "AssetsServer", "HeadExtraction", "PhotoFitting", "SharedTier",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ]

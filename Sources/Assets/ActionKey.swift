@@ -4,12 +4,12 @@ import HeadExtraction
 /// The key an answer is stored under: the input, the operation, its options and the backend's
 /// namespace, and for a photo fitted to the engine's limits the fit profile. The API key is
 /// never part of it.
-enum ActionKey {
-    static let operation = "avatar-extraction"
+public enum ActionKey {
+    public static let operation = "avatar-extraction"
 
     /// - Parameter fitProfile: the fitting's version, for a photo that is fitted before it is
     ///   sent; `nil` for one sent byte for byte, whose key is the same as before fitting existed.
-    static func make(input: ContentHash, options: ExtractionOptions, namespace: String, fitProfile: String? = nil) -> ContentHash {
+    public static func make(input: ContentHash, options: ExtractionOptions, namespace: String, fitProfile: String? = nil) -> ContentHash {
         let fit = fitProfile.map { "fit=\($0)\n" } ?? ""
         return ContentHash.of("assets-action-v1\ninput=\(input.hex)\noperation=\(operation)\noptions=\(options.canonicalString)\nnamespace=\(namespace)\n\(fit)")
     }

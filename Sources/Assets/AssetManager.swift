@@ -4,6 +4,7 @@ import Foundation
 import HeadExtraction
 import Logging
 import Metrics
+import SharedTier
 
 /// The library entry point: extracts heads, answering repeats from the store.
 ///
@@ -40,6 +41,8 @@ public final class AssetManager: Sendable {
     let misses: CallLimiter
     /// Counts the engine calls against ``AssetManagerConfiguration/spendLimit``.
     let spend: SpendGuard
+    /// Answers made while the shared tier was down, to publish once it is back.
+    let unpublished = Unpublished()
 
     /// A manager whose misses go to `engine`.
     public init(store: Store?, engine: any ExtractionEngine, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
@@ -106,6 +109,8 @@ public final class AssetManager: Sendable {
             )
         } catch let error as StoreError {
             throw APIError(error)
+        } catch let error as SharedTierError {
+            throw APIError(error)
         } catch is CancellationError {
             throw APIError.cancelled(image.displayName)
         } catch {
@@ -121,6 +126,7 @@ public final class AssetManager: Sendable {
     /// Flushes the bookkeeping and stops the engine's processes (a plugin's). The manager may
     /// be used again afterwards: the engine starts anew on its next miss.
     public func shutdown() async {
+        unpublished.stopped.store(true, ordering: .relaxed)
         flush()
         await engine.shutdown()
     }
@@ -174,11 +180,13 @@ public final class AssetManager: Sendable {
         )
         let (extraction, leader) = try await flights.run(key) { [self] in
             try await withMissPermit(image) {
-                switch preparation {
-                case .asIs(let probe):
-                    try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
-                case .fit(let header):
-                    try await fetchFitted(image, bytes: bytes, header: header, identity: identity, options: options, store: store)
+                try await throughSharedTier(key, name: image.displayName, store: store) {
+                    switch preparation {
+                    case .asIs(let probe):
+                        try await fetchShared(image, bytes: bytes, identity: identity, probe: probe, options: options.api, store: store)
+                    case .fit(let header):
+                        try await fetchFitted(image, bytes: bytes, header: header, identity: identity, options: options, store: store)
+                    }
                 }
             }
         }

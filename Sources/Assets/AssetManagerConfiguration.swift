@@ -2,6 +2,7 @@ import AssetTransport
 import Foundation
 import Logging
 import Metrics
+import SharedTier
 
 /// How an ``AssetManager`` retries, times out and caps its transfers.
 public struct AssetManagerConfiguration: Sendable {
@@ -32,6 +33,9 @@ public struct AssetManagerConfiguration: Sendable {
     /// `assets_credits_saved_total`); `nil` for swift-metrics' global `MetricsSystem`.
     /// `assets serve` passes its Prometheus registry's factory, so `/metrics` shows them.
     public var metrics: (any MetricsFactory)?
+    /// The shared tier (PostgreSQL catalog, S3 blobs) behind the store, for a fleet of hosts
+    /// that pays once for each photo; `nil` for none. Needs a store.
+    public var shared: SharedStorage?
 
     public init() {}
 }

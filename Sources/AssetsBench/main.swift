@@ -6,6 +6,7 @@ import GRDB
 import HeadExtraction
 import MultipartKit
 import PhotoFitting
+import SharedTier
 
 // In-process measurements for scripts/bench. Each prints one JSON object on stdout:
 // {"name": …, "samples_ms": [...], …}. The script computes medians, spreads and ratios, and
@@ -17,6 +18,9 @@ import PhotoFitting
 //   AssetsBench serve-parts BODY BOUNDARY FOLDER RUNS (the CPU of a serve hit's parts, for P6)
 //   AssetsBench fit FILE RUNS                  (header, plan and fit to the API's limits, for P9;
 //                                               RUNS 1 is one cold fit, timed by the script as a process)
+//   AssetsBench shared-hit FOLDER PHOTO RUNS   (a hit from the shared tier into an empty store, against
+//                                               one PostgreSQL point query plus one S3 GET, for P10;
+//                                               ASSETS_SHARED_CATALOG, ASSETS_SHARED_BLOBS and AWS_* set)
 
 extension Duration {
     /// Fractional milliseconds.
@@ -176,7 +180,42 @@ case "fit":
     emit(["name": "fit", "samples_ms": samples, "width": fitted?.width ?? 0, "height": fitted?.height ?? 0,
           "bytes": fitted?.bytes.count ?? 0, "quality": fitted?.quality ?? 0, "max_rss_kb": usage.ru_maxrss])
 
+case "shared-hit":
+    let folder = URL(fileURLWithPath: arguments[1])
+    let photo = try Data(contentsOf: URL(fileURLWithPath: arguments[2]))
+    let runs = Int(arguments[3]) ?? 50
+    guard let shared = try SharedStorage.fromEnvironment() else {
+        FileHandle.standardError.write(Data("shared-hit needs ASSETS_SHARED_CATALOG and ASSETS_SHARED_BLOBS\n".utf8))
+        exit(64)
+    }
+    func manager(_ name: String) throws -> AssetManager {
+        var configuration = AssetManagerConfiguration()
+        configuration.shared = shared
+        return AssetManager(store: try Store(at: folder.appendingPathComponent(name)), backend: try BackendRegistry.standard.make("mock", configuration: BackendConfiguration()), configuration: configuration)
+    }
+    // One host pays (the mock, in process) and publishes.
+    let first = try await manager("payer").extract(.data(photo, name: "bench.jpg"))
+    guard first.cache == .miss, let head = first.elements.first else { fatalError("the first extraction is not a miss with a head") }
+    let actionKey = ActionKey.make(input: first.inputSHA256, options: ExtractionOptions(), namespace: "mock")
+    var floor: [Double] = []
+    var hits: [Double] = []
+    let clock = ContinuousClock()
+    for run in 0..<runs {
+        let fresh = try manager("host-\(run)")
+        // Alternated, so that drift is shared.
+        let started = clock.now
+        guard try await shared.catalog.contains(actionKey), try await shared.bucket.get(sha256: head.sha256) != nil else { fatalError("the floor found nothing") }
+        floor.append((clock.now - started).inMilliseconds)
+        let hitStarted = clock.now
+        let answer = try await fresh.extract(.data(photo, name: "bench.jpg"))
+        hits.append((clock.now - hitStarted).inMilliseconds)
+        guard answer.cache == .hit, answer.elements.first?.sha256 == head.sha256 else { fatalError("run \(run) was not a shared hit") }
+        await fresh.shutdown()
+    }
+    await shared.shutdown()
+    emit(["name": "shared-hit", "floor_ms": floor, "hit_ms": hits, "photo_bytes": photo.count, "head_bytes": (try? Data(contentsOf: head.fileURL).count) ?? 0])
+
 default:
-    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS | serve-parts BODY BOUNDARY FOLDER RUNS | fit FILE RUNS\n".utf8))
+    FileHandle.standardError.write(Data("usage: AssetsBench sha256-file FILE RUNS | library-hit FOLDER RUNS | catalog FOLDER ENTRIES LOOKUPS | serve-parts BODY BOUNDARY FOLDER RUNS | fit FILE RUNS | shared-hit FOLDER PHOTO RUNS\n".utf8))
     exit(64)
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import AssetStore
+import SharedTier
 
-struct CacheGCCommand: ParsableCommand {
+struct CacheGCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Evict old or least-recently-used extractions and sweep leftovers.",
@@ -16,6 +17,11 @@ struct CacheGCCommand: ParsableCommand {
     @Option(name: .customLong("older-than"), help: ArgumentHelp("Evict extractions not used for this long (30d, 12h, 90m).", valueName: "age"))
     var olderThan: String?
 
+    @OptionGroup var sharedOptions: SharedTierOptions
+
+    @Flag(help: "Collect the shared tier instead of the local store: remove the shared answers not used for --older-than, then the bucket's objects no answer references (older than an hour). Shared answers are never removed otherwise: each was paid for.")
+    var shared = false
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -26,9 +32,16 @@ struct CacheGCCommand: ParsableCommand {
         if let olderThan, Quantity.age(olderThan) == nil {
             throw ValidationError("--older-than takes an age such as 30d, 12h or 90m, not '\(olderThan)'.")
         }
+        if shared, olderThan == nil {
+            throw ValidationError("--shared needs --older-than AGE (such as 90d): shared answers were paid for, so none is removed without an age.")
+        }
+        if shared, maxSize != nil {
+            throw ValidationError("--shared takes no --max-size: the shared tier is collected by age only (--older-than).")
+        }
     }
 
-    func run() throws {
+    func run() async throws {
+        if shared { return try await collectShared() }
         Maintenance.yieldToServers()
         let store = try storeOptions.open()
         let report = try Terminal.run {
@@ -38,6 +51,27 @@ struct CacheGCCommand: ParsableCommand {
             Terminal.out(Terminal.json(report))
         } else {
             Terminal.out("evicted \(report.evictedEntries) extraction\(report.evictedEntries == 1 ? "" : "s"), removed \(report.removedBlobs) blob\(report.removedBlobs == 1 ? "" : "s") (\(Format.bytes(report.freedBytes))), swept \(report.sweptOrphans) orphan\(report.sweptOrphans == 1 ? "" : "s") and \(report.sweptTemporaryFiles) temporary file\(report.sweptTemporaryFiles == 1 ? "" : "s")\(report.sweptLocks > 0 ? ", and \(report.sweptLocks) unused lock file\(report.sweptLocks == 1 ? "" : "s")" : ""); \(Format.bytes(report.remainingBytes)) left")
+        }
+        Terminal.flush()
+    }
+
+    private func collectShared() async throws {
+        guard let tier = try sharedOptions.open() else {
+            throw Terminal.fail("--shared needs a shared tier; set ASSETS_SHARED_CATALOG (or pass --shared-catalog-file) and ASSETS_SHARED_BLOBS.")
+        }
+        let age = Quantity.age(olderThan ?? "")!
+        let report: SharedGCReport
+        do {
+            report = try await tier.collectGarbage(olderThan: .milliseconds(Int64(age * 1000)))
+        } catch let error as SharedTierError {
+            await tier.shutdown()
+            throw Terminal.fail(error.message)
+        }
+        await tier.shutdown()
+        if json {
+            Terminal.out(Terminal.json(report))
+        } else {
+            Terminal.out("removed \(report.entriesRemoved) shared answer\(report.entriesRemoved == 1 ? "" : "s") and \(report.objectsRemoved) unreferenced object\(report.objectsRemoved == 1 ? "" : "s") from the bucket\(report.objectsKept > 0 ? "; kept \(report.objectsKept) younger than the grace period" : "")")
         }
         Terminal.flush()
     }

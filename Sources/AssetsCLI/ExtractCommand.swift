@@ -46,6 +46,7 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var sharedOptions: SharedTierOptions
 
     func validate() throws {
         if let returnForm, ReturnForm(rawValue: returnForm) == nil {
@@ -68,6 +69,8 @@ struct ExtractCommand: AsyncParsableCommand {
         // Every photo of the batch in progress may be a miss: never queue them out.
         configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
         configuration.spendLimit.maxCalls = maxCalls
+        // The shared tier sits behind the store: with --no-cache there is neither.
+        configuration.shared = cache ? try await sharedOptions.openChecked(warn: !quiet) : nil
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
         let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
@@ -93,6 +96,7 @@ struct ExtractCommand: AsyncParsableCommand {
         }
         // Flushes the bookkeeping and tells a plugin to stop.
         await manager.shutdown()
+        await configuration.shared?.shutdown()
         report.finish(activity: manager.activity)
         Terminal.flush()
         if report.failed > 0 { throw ExitCode(1) }

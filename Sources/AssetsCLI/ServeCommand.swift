@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxCallsPerDay: Int?
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var sharedOptions: SharedTierOptions
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
@@ -99,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServerMetrics()
         managerConfiguration.metrics = metrics.factory
         managerConfiguration.logger = .standardError(label: "assets")
+        managerConfiguration.shared = try await sharedOptions.openChecked(logger: .standardError(label: "assets.shared"))
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(managerConfiguration), configuration: managerConfiguration)
         let server = AssetsServerApp(
             manager: manager,
@@ -116,5 +118,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // A plugin serves the whole lifetime; it is told to stop once the server has.
         await manager.shutdown()
+        await managerConfiguration.shared?.shutdown()
     }
 }

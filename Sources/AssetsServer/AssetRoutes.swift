@@ -1,4 +1,5 @@
 import Assets
+import AssetStore
 import HeadExtraction
 import Hummingbird
 
@@ -59,7 +60,10 @@ func addAssetRoutes<Context: RequestContext>(
             try await extraction.respond(to: request, context: context)
         }
     if let store = manager.store {
-        let blobs = BlobRoute(blobs: store.blobs)
+        let fetch: (@Sendable (ContentHash) async -> Void)? = manager.configuration.shared == nil ? nil : { @Sendable hash in
+            _ = try? await manager.blobFile(hash)
+        }
+        let blobs = BlobRoute(blobs: store.blobs, fetch: fetch)
         router.get("blobs/:name") { request, context in
             try await blobs.respond(to: request, context: context)
         }

@@ -10,8 +10,13 @@ import Hummingbird
 /// match its name, or a 404 (500 for a damaged one, never with `immutable`).
 /// The answer carries `ETag` (the hash), `Cache-Control: public, max-age=31536000, immutable`
 /// and `Accept-Ranges: bytes`; `If-None-Match` gets 304, and one `Range` gets 206 or 416.
+///
+/// With a shared tier, a blob this server lacks is fetched from the fleet's bucket (re-hashed)
+/// and kept, so that one server's result URL works on every server.
 struct BlobRoute: Sendable {
     let blobs: BlobStore
+    /// Brings a blob from elsewhere (the shared tier) into `blobs`, if it can.
+    var fetch: (@Sendable (ContentHash) async -> Void)? = nil
 
     static let cacheControl = "public, max-age=31536000, immutable"
 
@@ -32,6 +37,7 @@ struct BlobRoute: Sendable {
         // once sent 200 and then no body), through `BlobStore.read`, which follows no symlink
         // and opens only regular files. Only result images are served: the bytes must match
         // their name and be a PNG, so a raw API answer (JSON) or a damaged file never is.
+        if !blobs.contains(hash), let fetch { await fetch(hash) }
         guard let data = try? blobs.read(hash), data.count <= Self.largestBlob, data.starts(with: Self.pngSignature) else {
             return Self.plain(.notFound, "No result image has this hash in the store.")
         }

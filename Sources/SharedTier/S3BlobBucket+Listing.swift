@@ -25,6 +25,8 @@ public struct S3BlobPage: Sendable, Hashable {
     public var ignoredKeys: Int
     /// The cursor for the next page, or `nil` when this was the last.
     public var next: Cursor?
+    /// When each blob on the page was written, as S3 says (for gc's grace period).
+    public var lastModified: [ContentHash: Date] = [:]
 }
 
 extension S3BlobBucket {
@@ -54,15 +56,32 @@ extension S3BlobBucket {
         let response = try await send("GET", location.bucketURL(query: AWSSignature.canonicalQuery(query)), doing: "list the blobs") { status, _ in
             status == 200
         }
-        guard let xml = S3XML(response.body, leaves: ["Key", "IsTruncated"]) else {
+        guard let xml = S3XML(response.body, leaves: ["Key", "LastModified", "IsTruncated"]) else {
             throw SharedTierError(.transient, code: SharedTierError.unavailableCode, "Could not list the blobs in bucket \(location.bucket): S3's answer is not XML; try again.", status: response.status)
         }
         let keys = xml.all("Key")
         let hashes = keys.compactMap(location.hash(ofKey:))
         let truncated = xml.first("IsTruncated") == "true"
-        return S3BlobPage(
+        var page = S3BlobPage(
             hashes: hashes, ignoredKeys: keys.count - hashes.count,
             next: truncated ? keys.last.map(S3BlobPage.Cursor.init(afterKey:)) : nil
         )
+        // Each <Contents> holds one Key and one LastModified, in that order.
+        let modified = xml.all("LastModified")
+        if modified.count == keys.count {
+            for (key, text) in zip(keys, modified) {
+                guard let hash = location.hash(ofKey: key), let date = Self.s3Date(text) else { continue }
+                page.lastModified[hash] = date
+            }
+        }
+        return page
+    }
+}
+
+extension S3BlobBucket {
+    /// An S3 timestamp (`2026-12-03T09:04:18.000Z`), with or without fractional seconds.
+    static func s3Date(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A program left running while a test talks to it, such as `assets serve`.
 ///
@@ -43,6 +46,18 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends SIGKILL (no clean-up, as a crash or the OOM killer would) and waits for the exit.
+    public func kill() async {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        await ChildProcess.wait(for: process)
+    }
+
+    /// The process's ID.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Everything written to stderr so far.
+    public var stderrSoFar: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
     /// Sends SIGTERM and waits for the exit status; returns it with everything written to stderr.
     public func terminate() async -> (status: Int32, stderr: String) {
         process.terminate()
@@ -54,5 +69,6 @@ public final class BackgroundProcess: @unchecked Sendable {
 
 public struct BackgroundProcessError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -1,0 +1,297 @@
+import AssetStore
+import Foundation
+import HeadExtraction
+import SharedTier
+import Synchronization
+
+/// The misses answered while the shared tier was down, to publish once it is back.
+final class Unpublished: Sendable {
+    private let keys = Mutex<Set<ContentHash>>([])
+    /// Whether a task is publishing them now.
+    let retrying = Atomic<Bool>(false)
+    /// Set by the manager's shutdown: the task stops.
+    let stopped = Atomic<Bool>(false)
+
+    func add(_ key: ContentHash) {
+        keys.withLock { _ = $0.insert(key) }
+    }
+
+    func takeAll() -> Set<ContentHash> {
+        keys.withLock { keys in
+            defer { keys.removeAll() }
+            return keys
+        }
+    }
+
+    var isEmpty: Bool { keys.withLock { $0.isEmpty } }
+}
+
+extension AssetManager {
+    /// The miss path with the shared tier (L2) behind the local store, when one is configured.
+    ///
+    /// The order: the answer in the shared catalog, its heads fetched from the bucket (each
+    /// re-hashed) and stored in L1; else the lease on the key, so that one host of the fleet
+    /// pays: the holder runs `local` (the call and its L1 commit) while heartbeating, uploads
+    /// the heads, then publishes the answer; the other hosts wait for it (notified, or polling)
+    /// and take over a lease whose holder stopped heartbeating.
+    ///
+    /// While the tier cannot be reached, ``SharedStorage/OutagePolicy`` decides: answer from
+    /// this host alone and publish later, or refuse with `SHARED_TIER_UNAVAILABLE`.
+    func throughSharedTier(_ key: ContentHash, name: String, store: Store, local: () async throws -> Extraction) async throws -> Extraction {
+        guard let shared = configuration.shared else { return try await local() }
+        let clock = ContinuousClock()
+        let deadline = clock.now + shared.options.maxWait
+        let lease: SharedLease
+        do {
+            claiming: while true {
+                if let answer = try await sharedAnswer(key, shared: shared, store: store) {
+                    return try answer.get()
+                }
+                switch try await shared.guarded({ try await shared.catalog.claim(key, ttl: shared.options.leaseTTL) }) {
+                case .owned(let owned):
+                    // An answer published between the look and the claim.
+                    if let answer = try await sharedAnswer(key, shared: shared, store: store) {
+                        try? await shared.guarded { try await shared.catalog.release(owned) }
+                        return try answer.get()
+                    }
+                    lease = owned
+                    break claiming
+                case .held(let host, let expires):
+                    guard clock.now < deadline else {
+                        throw APIError(
+                            code: "SHARED_TIER_UNAVAILABLE", errorClass: .transient,
+                            message: "Another host (\(host)) has been extracting \(name) for longer than \(shared.options.maxWait.components.seconds) s; try again later.",
+                            httpStatus: 503, retryAfter: .seconds(5)
+                        )
+                    }
+                    let untilExpiry = Duration.milliseconds(Int64(max(0.02, expires.timeIntervalSinceNow) * 1000))
+                    await shared.catalog.waitForAnswer(key, upTo: min(shared.options.pollInterval, untilExpiry))
+                }
+            }
+        } catch let error as SharedTierError {
+            return try await duringOutage(error, key: key, name: name, shared: shared, store: store, local: local)
+        }
+        return try await payUnderLease(lease, name: name, shared: shared, store: store, local: local)
+    }
+
+    /// The call made by the holder of `lease`, with a heartbeat, then published.
+    private func payUnderLease(_ owned: SharedLease, name: String, shared: SharedStorage, store: Store, local: () async throws -> Extraction) async throws -> Extraction {
+        let namespace = engine.identity.namespace
+        let lease = (try? await shared.guarded { try await shared.catalog.recordCallStart(owned, namespace: namespace) }) ?? owned
+        let ttl = shared.options.leaseTTL
+        let heartbeat = Task { [logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: ttl / 3)
+                guard !Task.isCancelled else { return }
+                do {
+                    if try await !shared.guarded({ try await shared.catalog.heartbeat(lease, ttl: ttl) }) {
+                        logger.warning("the lease on a paid call was taken over by another host", metadata: ["action_key": "\(lease.actionKey.hex)"])
+                    }
+                } catch {
+                    logger.warning("could not extend the lease on a paid call", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
+        let extraction: Extraction
+        do {
+            extraction = try await local()
+        } catch let error as APIError where error.errorClass == .content {
+            heartbeat.cancel()
+            // A refusal of the photo is an answer: the fleet keeps it, as this host does.
+            await publish(lease.actionKey, lease: lease, shared: shared, store: store)
+            throw error
+        } catch {
+            heartbeat.cancel()
+            // No answer: another host (or the next asker) may try; the ledger keeps the call.
+            let made = (error as? APIError).map { !($0.errorClass == .input || $0.code == "SPEND_LIMIT_REACHED") } ?? true
+            try? await shared.guarded { try await shared.catalog.release(lease, outcome: made ? .failed : .notMade) }
+            throw error
+        }
+        heartbeat.cancel()
+        await publish(lease.actionKey, lease: lease, shared: shared, store: store)
+        return extraction
+    }
+
+    /// A miss while the tier is down: answered by this host alone (and published later), or
+    /// refused, as the policy says. A wrong configuration is never papered over.
+    private func duringOutage(_ error: SharedTierError, key: ContentHash, name: String, shared: SharedStorage, store: Store, local: () async throws -> Extraction) async throws -> Extraction {
+        guard error.kind == .transient, shared.options.policy == .fallBack else {
+            logger.error("the shared tier cannot answer a miss", metadata: ["input": "\(name)", "error": "\(error.message)"])
+            throw APIError(error)
+        }
+        logger.warning("the shared tier is unavailable; answering from this host alone", metadata: ["input": "\(name)", "error": "\(error.message)"])
+        let extraction = try await local()
+        unpublished.add(key)
+        republishLater(shared, store: store)
+        return extraction
+    }
+
+    /// The shared answer to `key`, stored in L1 and counted as a hit, or `nil` when the tier
+    /// has none it can give (no row, or an object gone or corrupt: then the row is removed, so
+    /// that the next payer publishes a whole answer).
+    private func sharedAnswer(_ key: ContentHash, shared: SharedStorage, store: Store) async throws -> Result<Extraction, APIError>? {
+        guard let entry = try await shared.guarded({ try await shared.catalog.entry(for: key) }) else { return nil }
+        let saved = entry.state == .ok && Self.charges(namespace: entry.identity.namespace)
+        let answer: Result<Extraction, APIError>
+        switch entry.state {
+        case .failed:
+            let code = entry.errorCode ?? "ERROR_NO_FACE_IN_FILE"
+            let message = entry.errorMessage ?? "The API could not extract a head from this photo."
+            try store.catalog.recordFailure(entry.identity, code: code, message: message, requestID: entry.requestID, logID: nil)
+            answer = .failure(APIError(code: code, errorClass: .content, message: message, requestID: entry.requestID, httpStatus: ErrorCodeTable.status(for: code)))
+        case .ok:
+            let heads: [ContentHash: Data]
+            do {
+                guard let found = try await shared.guarded({ try await shared.heads(of: entry, except: { store.blobs.contains($0) }) }) else {
+                    logger.error("a shared answer's head is missing from the bucket; it is removed and paid for again", metadata: ["action_key": "\(key.hex)"])
+                    try await shared.guarded { try await shared.catalog.remove(key) }
+                    return nil
+                }
+                heads = found
+            } catch let error as SharedTierError where error.kind == .corrupt {
+                logger.error("a shared answer's head in the bucket is corrupt; it was deleted and the answer is paid for again", metadata: ["action_key": "\(key.hex)", "error": "\(error.message)"])
+                try await shared.guarded { try await shared.catalog.remove(key) }
+                return nil
+            }
+            let completed = try store.catalog.recordComplete(
+                entry.identity, requestID: entry.requestID, logID: nil,
+                elements: entry.elements.map { CatalogEntry.Element(position: $0.position, width: $0.width, height: $0.height, x: $0.x, y: $0.y) },
+                placeBlobs: {
+                    var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
+                    for element in entry.elements {
+                        if let data = heads[element.blobKey] {
+                            placed[element.position] = try store.blobs.put(data)
+                        } else {
+                            placed[element.position] = (element.blobKey, element.blobSize)
+                        }
+                    }
+                    return placed
+                }
+            )
+            answer = .success(Extraction(completed, cache: .hit, in: store))
+        }
+        try store.recordHit(key, savedCredit: saved)
+        tally.hit(savedCredit: saved)
+        tally.sharedHit()
+        do {
+            try await shared.guarded { try await shared.catalog.recordSharedHit(key) }
+        } catch {
+            logger.debug("could not count a shared hit", metadata: ["error": "\(error)"])
+        }
+        return answer
+    }
+
+    /// Publishes L1's answer to `key`: its heads uploaded first, then the row (and the lease
+    /// released, its call ended in the ledger). A failure leaves it for later.
+    private func publish(_ key: ContentHash, lease: SharedLease?, shared: SharedStorage, store: Store) async {
+        do {
+            try await publishEntry(key, lease: lease, shared: shared, store: store)
+        } catch {
+            logger.warning("could not publish an answer to the shared tier; it is published when the tier is back", metadata: ["action_key": "\(key.hex)", "error": "\(error)"])
+            unpublished.add(key)
+            republishLater(shared, store: store)
+        }
+    }
+
+    private func publishEntry(_ key: ContentHash, lease: SharedLease?, shared: SharedStorage, store: Store) async throws {
+        do {
+            guard let entry = try store.catalog.entry(for: key), entry.state != .pending else {
+                if let lease { try? await shared.guarded { try await shared.catalog.release(lease, outcome: .failed) } }
+                return
+            }
+            var elements: [SharedEntry.Element] = []
+            for element in entry.elements {
+                guard let blobKey = element.blobKey else { return }
+                let data = try BlobStore.readRegularFile(at: store.blobs.url(for: blobKey))
+                try await shared.guarded { _ = try await shared.bucket.put(sha256: blobKey, data: data) }
+                elements.append(SharedEntry.Element(position: element.position, blobKey: blobKey, blobSize: Int64(data.count), width: element.width, height: element.height, x: element.x, y: element.y))
+            }
+            var identity = ExtractionIdentity(
+                actionKey: entry.actionKey, inputKey: entry.inputKey, operation: entry.operation, options: entry.options,
+                namespace: entry.namespace, inputSize: entry.inputSize, fitted: entry.fitted
+            )
+            identity.fitted = entry.fitted
+            let shareable = SharedEntry(
+                identity: identity, state: entry.state == .ok ? .ok : .failed, errorCode: entry.errorCode,
+                errorMessage: entry.errorMessage, requestID: entry.requestID, elements: elements, host: shared.catalog.host
+            )
+            try await shared.guarded { try await shared.catalog.publish(shareable, releasing: lease) }
+        }
+    }
+
+    /// Publishes the answers made while the tier was down, in a background task that tries
+    /// every few seconds until none is left (or the manager shuts down).
+    private func republishLater(_ shared: SharedStorage, store: Store) {
+        guard !unpublished.isEmpty, unpublished.retrying.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        Task {
+            while !unpublished.stopped.load(ordering: .relaxed), !unpublished.isEmpty {
+                try? await Task.sleep(for: shared.options.breaker.cooldown)
+                guard shared.options.breaker.current != .open else { continue }
+                for key in unpublished.takeAll() {
+                    await publishQuietly(key, shared: shared, store: store)
+                }
+            }
+            unpublished.retrying.store(false, ordering: .releasing)
+            // A key added between the last look and the flag: start again.
+            if !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) { republishLater(shared, store: store) }
+        }
+    }
+
+    /// ``publish(_:lease:shared:store:)`` of an answer made during an outage; a failure puts it
+    /// back in line without starting another task.
+    private func publishQuietly(_ key: ContentHash, shared: SharedStorage, store: Store) async {
+        do {
+            try await publishEntry(key, lease: nil, shared: shared, store: store)
+            logger.info("published an answer made while the shared tier was down", metadata: ["action_key": "\(key.hex)"])
+        } catch {
+            unpublished.add(key)
+        }
+    }
+
+    /// A blob any host of the fleet stored: from L1, else from the bucket (re-hashed, then kept
+    /// in L1), or `nil` when neither has it. `serve`'s `/blobs` route answers with it, so that
+    /// one server's result URL works on every server.
+    public func blobFile(_ hash: ContentHash) async throws(APIError) -> URL? {
+        guard let store else { return nil }
+        if store.blobs.contains(hash) { return store.blobs.url(for: hash) }
+        guard let shared = configuration.shared else { return nil }
+        do {
+            guard let data = try await shared.guarded({ try await shared.bucket.get(sha256: hash) }) else { return nil }
+            _ = try store.blobs.put(data)
+            return store.blobs.url(for: hash)
+        } catch let error as SharedTierError where error.kind == .corrupt {
+            try? await shared.bucket.delete(sha256: hash)
+            logger.error("a blob in the bucket is corrupt; it was deleted", metadata: ["sha256": "\(hash.hex)"])
+            return nil
+        } catch let error as SharedTierError {
+            throw APIError(error)
+        } catch let error as StoreError {
+            throw APIError(error)
+        } catch {
+            throw APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "Reading blob \(hash.hex) failed: \(error).")
+        }
+    }
+}
+
+extension APIError {
+    /// A shared tier's failure as an answer: `SHARED_TIER_UNAVAILABLE` (503, try again) while
+    /// it cannot be reached, `SHARED_TIER_CONFIGURATION` (500) when it is set up wrong.
+    ///
+    /// The outage's message names no server (clients of `serve` read it); the manager logs the
+    /// whole of it for the operator.
+    public init(_ error: SharedTierError) {
+        switch error.kind {
+        case .transient:
+            self.init(
+                code: "SHARED_TIER_UNAVAILABLE", errorClass: .transient,
+                message: "The shared cache of this service cannot be reached, so no new photo is extracted for now; try again in a few seconds.",
+                httpStatus: 503, retryAfter: .seconds(5)
+            )
+        case .configuration:
+            self.init(code: "SHARED_TIER_CONFIGURATION", errorClass: .internal, message: error.message, httpStatus: 500)
+        case .corrupt, .invalidArgument:
+            self.init(code: error.code, errorClass: .internal, message: error.message, httpStatus: 500)
+        }
+    }
+}

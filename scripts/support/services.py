@@ -1,0 +1,115 @@
+"""PostgreSQL and moto on loopback for scripts/bench (P10), as the tests start them.
+
+    with Postgres(work) as pg:  pg.url  (postgres://assets:PASSWORD@127.0.0.1:PORT/assets)
+    with Moto(work) as s3:      s3.endpoint, s3.key_id, s3.secret (a bucket "bench" exists)
+
+PostgreSQL refuses to run as root: as root, its folders belong to `postgres` and it runs through
+runuser. Nothing is downloaded; both stop when the `with` block ends.
+"""
+
+import glob
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("nothing listens on port %d" % port)
+
+
+def postgres_bin():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return os.path.dirname(found[-1])
+    initdb = shutil.which("initdb")
+    return os.path.dirname(initdb) if initdb else None
+
+
+class Postgres:
+    def __init__(self, work):
+        self.bin = postgres_bin()
+        if not self.bin:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql-15)")
+        self.folder = os.path.join(work, "pg")
+        self.port = free_port()
+        self.password = secrets.token_hex(12)
+        self.url = "postgres://assets:%s@127.0.0.1:%d/assets?sslmode=disable" % (self.password, self.port)
+        self.process = None
+
+    def as_owner(self, command):
+        return (["runuser", "-u", "postgres", "--"] + command) if os.geteuid() == 0 else command
+
+    def __enter__(self):
+        os.makedirs(self.folder, mode=0o755)
+        os.chmod(os.path.dirname(self.folder), 0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        data = os.path.join(self.folder, "data")
+        subprocess.run(self.as_owner([os.path.join(self.bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.as_owner([
+            os.path.join(self.bin, "postgres"), "-D", data, "-p", str(self.port), "-k", self.folder,
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        for _ in range(50):
+            done = subprocess.run(["psql", "-X", "-q", "-h", self.folder, "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+                                   "-c", "CREATE ROLE assets LOGIN PASSWORD '%s'" % self.password, "-c", "CREATE DATABASE assets OWNER assets"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if done.returncode == 0:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("PostgreSQL did not start")
+
+    def __exit__(self, *exc):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+class Moto:
+    def __init__(self, work):
+        self.executable = shutil.which("moto_server")
+        if not self.executable:
+            raise RuntimeError("moto_server is not on PATH (.ci/run installs moto[server])")
+        self.port = free_port()
+        self.endpoint = "http://127.0.0.1:%d" % self.port
+        self.process = None
+
+    def __enter__(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+        self.process = subprocess.Popen([self.executable, "-H", "127.0.0.1", "-p", str(self.port)], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        python = os.path.join(os.path.dirname(os.path.realpath(self.executable)), "python3")
+        if not os.path.exists(python):
+            python = "python3"
+        answer = subprocess.run([python, os.path.join(ROOT, "Tests", "Support", "moto_s3.py"), "setup", self.endpoint, "bench"],
+                                check=True, capture_output=True, text=True, env=env)
+        key = json.loads(answer.stdout)
+        self.key_id, self.secret = key["access_key_id"], key["secret_access_key"]
+        return self
+
+    def __exit__(self, *exc):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
