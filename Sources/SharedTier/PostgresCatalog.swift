@@ -105,14 +105,32 @@ public final class PostgresCatalog: Sendable {
             try await bounded("prepare the shared catalog") { try await task.value }
         } catch {
             // Try again on the next call: the server may be back by then.
+            task.cancel()
             migration.withLock { if $0 == task { $0 = nil } }
             throw error
         }
         startListening()
     }
 
+    /// Applies the migrations on a connection of its own, so that a wrong password or an
+    /// unreachable server is reported at once (the pool would retry it quietly).
     private func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        let connection = try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.next(),
+            configuration: location.connectionConfiguration(connectTimeout: options.callTimeout),
+            id: 0, logger: logger
+        ).get()
+        do {
+            try await migrate(on: connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+    }
+
+    private func migrate(on connection: PostgresConnection) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS assets_shared_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
@@ -377,20 +395,23 @@ public final class PostgresCatalog: Sendable {
     }
 
     /// `body` within ``Options/callTimeout``, its failures made ``SharedTierError``.
+    ///
+    /// It returns at the limit even when `body` does not end on cancellation (a lease waiting
+    /// for a connection to a server that is down): `body` is cancelled and left to end alone.
     func bounded<T: Sendable>(_ doing: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = options.callTimeout
+        let timedOut = SharedTierError(.transient, code: SharedTierError.unavailableCode, "The shared catalog at \(location) did not answer within \(timeout.seconds.formatted()) s (to \(doing)); try again once it is reachable.")
+        let race = Race<T>()
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                    race.start(continuation, work: Task { race.finish(await Result(catching: body)) }, timer: Task {
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                        race.finish(.failure(timedOut))
+                    })
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw SharedTierError(.transient, code: SharedTierError.unavailableCode, "The shared catalog at \(location) did not answer within \(timeout.seconds.formatted()) s (to \(doing)); try again once it is reachable.")
-                }
-                return value
+            } onCancel: {
+                race.finish(.failure(CancellationError()))
             }
         } catch {
             throw Self.unwrapped(error).map { $0 } ?? classify(error, doing: doing)
@@ -451,5 +472,55 @@ extension Duration {
     var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+/// The first of a call's result, its time limit and its cancellation to arrive: it resumes the
+/// waiter, and cancels the call and the timer.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var early: Result<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            state.tasks = [work, timer]
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            work.cancel()
+            timer.cancel()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard let continuation = state.continuation else {
+                if state.early == nil, state.tasks.isEmpty { state.early = result }
+                return (nil, [])
+            }
+            state.continuation = nil
+            return (continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
     }
 }

@@ -110,6 +110,29 @@ public struct PostgresLocation: Sendable, CustomStringConvertible, CustomDebugSt
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration)
     }
 
+    /// The configuration of a single connection (for the migrations, whose failures, a wrong
+    /// password among them, the pool would retry rather than report).
+    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        let client = clientConfiguration()
+        let tlsMode: PostgresConnection.Configuration.TLS
+        switch tls {
+        case .disable:
+            tlsMode = .disable
+        case .allow, .prefer, .require, .verifyCA, .verifyFull:
+            var settings = TLSConfiguration.makeClientConfiguration()
+            switch tls {
+            case .verifyFull: break
+            case .verifyCA: settings.certificateVerification = .noHostnameVerification
+            default: settings.certificateVerification = .none
+            }
+            let context = try NIOSSLContext(configuration: settings)
+            tlsMode = (tls == .allow || tls == .prefer) ? .prefer(context) : .require(context)
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: client.username, password: client.password, database: client.database, tls: tlsMode)
+        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
+        return configuration
+    }
+
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "postgres://\(user)@\(shownHost):\(port)/\(database)"

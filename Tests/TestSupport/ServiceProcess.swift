@@ -110,6 +110,35 @@ public final class ServiceProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
+
+    /// The server program's own process id (the wrapper's child, read from /proc), or `nil` when
+    /// it is not running.
+    public var programProcessID: pid_t? {
+        guard process.isRunning else { return nil }
+        let wrapper = process.processIdentifier
+        guard let file = FileHandle(forReadingAtPath: "/proc/\(wrapper)/task/\(wrapper)/children") else { return nil }
+        defer { try? file.close() }
+        let text = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.first
+    }
+
+    /// Stops the server the way it asks to be stopped: sends `signal` to the program itself (not
+    /// to its wrapper, which would only pass on SIGTERM) and waits until it has exited; after
+    /// `within` it is stopped as ``stop()`` does. Blocks: call it on a thread of its own.
+    ///
+    /// - Returns: whether the program exited on `signal` within the time.
+    @discardableResult
+    public func stop(signal: Int32, within timeout: Duration = .seconds(30)) -> Bool {
+        guard !lock.withLock({ stopped }) else { return !process.isRunning }
+        var exited = false
+        if let program = programProcessID, kill(program, signal) == 0 {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+            exited = !process.isRunning
+        }
+        stop()
+        return exited
+    }
 }
 
 public struct ServiceProcessError: Error, CustomStringConvertible {
