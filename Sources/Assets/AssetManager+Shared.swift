@@ -26,7 +26,40 @@ final class Unpublished: Sendable {
     var isEmpty: Bool { keys.withLock { $0.isEmpty } }
 }
 
+/// When each answer answered from L1 was last marked used in the shared catalog, so that a
+/// hit marks it at most once an hour from this host (the catalog's last-used time is coarse).
+final class SharedTouches: Sendable {
+    private let times = Mutex<[ContentHash: ContinuousClock.Instant]>([:])
+    static let interval: Duration = .seconds(3600)
+
+    /// Whether `key` is due for a mark now; if so, it counts as marked.
+    func due(_ key: ContentHash) -> Bool {
+        let now = ContinuousClock.now
+        return times.withLock { times in
+            if let last = times[key], now - last < Self.interval { return false }
+            // Bounded: a host answering more photos than this an hour marks some twice.
+            if times.count >= 100_000 { times.removeAll(keepingCapacity: true) }
+            times[key] = now
+            return true
+        }
+    }
+}
+
 extension AssetManager {
+    /// Marks an answer given from L1 as used in the shared catalog, in the background and at
+    /// most once an hour per answer, so that `cache gc --shared --older-than` sees every host's
+    /// use of it. A hit never waits for the tier.
+    func touchShared(_ key: ContentHash) {
+        guard let shared = configuration.shared, sharedTouches.due(key) else { return }
+        Task { [logger] in
+            do {
+                try await shared.guarded { try await shared.catalog.markUsed(key) }
+            } catch {
+                logger.debug("could not mark a shared answer used", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     /// The miss path with the shared tier (L2) behind the local store, when one is configured.
     ///
     /// The order: the answer in the shared catalog, its heads fetched from the bucket (each

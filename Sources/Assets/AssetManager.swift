@@ -43,6 +43,8 @@ public final class AssetManager: Sendable {
     let spend: SpendGuard
     /// Answers made while the shared tier was down, to publish once it is back.
     let unpublished = Unpublished()
+    /// When this host last told the shared tier that an answer is in use.
+    let sharedTouches = SharedTouches()
 
     /// A manager whose misses go to `engine`.
     public init(store: Store?, engine: any ExtractionEngine, configuration: AssetManagerConfiguration = AssetManagerConfiguration()) {
@@ -161,10 +163,12 @@ public final class AssetManager: Sendable {
         // The hit path: a hash and a lookup or two (the photo as it is, then fitted). Only
         // checked bytes are ever stored, so a stored answer needs no second look at the photo.
         if let answer = try storedAnswer(for: actionKey, in: store) {
+            touchShared(actionKey)
             return try answer.get()
         }
         let fittedKey = fittedActionKey(input: inputKey, options: options)
         if options.fit == .auto, let answer = try storedAnswer(for: fittedKey, in: store) {
+            touchShared(fittedKey)
             return try answer.get()
         }
 

@@ -22,6 +22,9 @@ struct CacheGCCommand: AsyncParsableCommand {
     @Flag(help: "Collect the shared tier instead of the local store: remove the shared answers not used for --older-than, then the bucket's objects no answer references (older than an hour). Shared answers are never removed otherwise: each was paid for.")
     var shared = false
 
+    @Option(help: ArgumentHelp("With --shared: keep unreferenced objects younger than this (default 1h): a host uploads its heads before it writes their answer.", valueName: "age"))
+    var grace: String?
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -34,6 +37,12 @@ struct CacheGCCommand: AsyncParsableCommand {
         }
         if shared, olderThan == nil {
             throw ValidationError("--shared needs --older-than AGE (such as 90d): shared answers were paid for, so none is removed without an age.")
+        }
+        if let grace, Quantity.age(grace) == nil {
+            throw ValidationError("--grace takes an age such as 1h or 30m, not '\(grace)'.")
+        }
+        if grace != nil, !shared {
+            throw ValidationError("--grace is for --shared only: the local gc sweeps orphans older than an hour.")
         }
         if shared, maxSize != nil {
             throw ValidationError("--shared takes no --max-size: the shared tier is collected by age only (--older-than).")
@@ -62,7 +71,7 @@ struct CacheGCCommand: AsyncParsableCommand {
         let age = Quantity.age(olderThan ?? "")!
         let report: SharedGCReport
         do {
-            report = try await tier.collectGarbage(olderThan: .milliseconds(Int64(age * 1000)))
+            report = try await tier.collectGarbage(olderThan: .milliseconds(Int64(age * 1000)), grace: grace.flatMap(Quantity.age).map { .milliseconds(Int64($0 * 1000)) })
         } catch let error as SharedTierError {
             await tier.shutdown()
             throw Terminal.fail(error.message)

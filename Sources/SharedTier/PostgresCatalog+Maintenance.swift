@@ -27,7 +27,7 @@ extension PostgresCatalog {
     }
 
     /// Deletes the answers unused for `age` (last answered, or made, longer ago); the ledger
-    /// keeps their calls. Their objects stay until ``SharedStorage/collectGarbage(olderThan:dryRun:)``
+    /// keeps their calls. Their objects stay until ``SharedStorage/collectGarbage(olderThan:grace:dryRun:)``
     /// finds no row referencing them.
     ///
     /// - Returns: how many answers were deleted (or would be, with `dryRun`).
@@ -59,7 +59,7 @@ extension PostgresCatalog {
     }
 }
 
-/// What ``SharedStorage/collectGarbage(olderThan:dryRun:)`` did.
+/// What ``SharedStorage/collectGarbage(olderThan:grace:dryRun:)`` did.
 public struct SharedGCReport: Sendable, Hashable, Codable {
     /// Answers deleted from the catalog.
     public var entriesRemoved: Int
@@ -80,10 +80,12 @@ extension SharedStorage {
     /// older than ``Options/gcGrace`` (an owner uploads its objects before it writes its row,
     /// so a young unreferenced object may be one about to be referenced). Shared answers are
     /// never removed otherwise: each was paid for.
-    public func collectGarbage(olderThan age: Duration, dryRun: Bool = false) async throws -> SharedGCReport {
+    ///
+    /// - Parameter grace: instead of ``Options/gcGrace``.
+    public func collectGarbage(olderThan age: Duration, grace: Duration? = nil, dryRun: Bool = false) async throws -> SharedGCReport {
         let entries = try await catalog.removeEntries(unusedFor: age, dryRun: dryRun)
         let referenced = try await catalog.referencedBlobs()
-        let cutoff = Date().addingTimeInterval(-options.gcGrace.seconds)
+        let cutoff = Date().addingTimeInterval(-(grace ?? options.gcGrace).seconds)
         var removed = 0
         var kept = 0
         var cursor: S3BlobPage.Cursor?

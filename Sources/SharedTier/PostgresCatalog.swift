@@ -257,6 +257,16 @@ public final class PostgresCatalog: Sendable {
         }
     }
 
+    /// Marks the answer to `actionKey` used now (an L1 hit on some host), without counting a hit.
+    public func markUsed(_ actionKey: ContentHash) async throws {
+        try await call("mark an answer used") { [logger] client in
+            _ = try await client.query("""
+                UPDATE assets_shared_extractions SET last_used_at = now()
+                WHERE action_key = \(actionKey.bytes) AND last_used_at < now() - interval '1 minute'
+                """, logger: logger)
+        }
+    }
+
     /// Removes the answer to `actionKey` (one of its objects is gone or corrupt), so that the
     /// next asker pays for it again and publishes a whole one.
     public func remove(_ actionKey: ContentHash) async throws {

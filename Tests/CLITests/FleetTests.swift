@@ -317,4 +317,51 @@ struct FleetTests {
         }
         _ = await fleet.stopAll()
     }
+
+    @Test func cacheGCSharedRemovesOldAnswersThenTheirObjects() async throws {
+        let fleet = try await Fleet()
+        let a = try await fleet.startServer()
+        // Two photos of different pixels, so that their heads are two objects.
+        let photos = try ["grace_hopper.jpg", "astronaut.png"].map { try Data(contentsOf: Repository.fixture($0)) }
+        for photo in photos { #expect(try await fleet.upload(photo, to: a).status == 200) }
+        let keys = try await fleet.moto.keys(bucket: Fleet.bucket, prefix: fleet.prefix + "/")
+        #expect(keys.count == 2)
+        // One answer unused for two days; the other used now.
+        _ = try await fleet.postgres.psql("""
+            UPDATE assets_shared_extractions SET last_used_at = now() - interval '2 days'
+            WHERE action_key = (SELECT action_key FROM assets_shared_extractions ORDER BY created_at LIMIT 1)
+            """, database: fleet.database)
+        let store = fleet.folder.path("gc-store")
+        let kept = try await ChildProcess.run(fleet.assets, ["cache", "gc", "--shared", "--older-than", "1d", "--json", "--store", store.path], environment: fleet.environment())
+        #expect(kept.status == 0, "\(kept.stderrText)")
+        #expect(kept.stdoutText.contains("\"entries_removed\":1") && kept.stdoutText.contains("\"objects_removed\":0") && kept.stdoutText.contains("\"objects_kept\":1"), "young objects are kept: \(kept.stdoutText)")
+        let swept = try await ChildProcess.run(fleet.assets, ["cache", "gc", "--shared", "--older-than", "1d", "--grace", "0s", "--json", "--store", store.path], environment: fleet.environment())
+        #expect(swept.stdoutText.contains("\"entries_removed\":0") && swept.stdoutText.contains("\"objects_removed\":1"), "\(swept.stdoutText)")
+        #expect(try await fleet.moto.keys(bucket: Fleet.bucket, prefix: fleet.prefix + "/").count == 1)
+        // Without an age, nothing is removed.
+        let refused = try await ChildProcess.run(fleet.assets, ["cache", "gc", "--shared", "--store", store.path], environment: fleet.environment())
+        #expect(refused.status == 64)
+        // The answer still there is still served to a new server for free.
+        let calls = try await fleet.upstreamCalls()
+        let b = try await fleet.startServer()
+        #expect(try await fleet.upload(photos[1], to: b).status == 200)
+        #expect(try await fleet.upstreamCalls() == calls)
+        _ = await fleet.stopAll()
+    }
+
+    @Test func aHitInAServersOwnStoreMarksTheSharedAnswerUsed() async throws {
+        let fleet = try await Fleet()
+        let a = try await fleet.startServer()
+        let photo = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
+        #expect(try await fleet.upload(photo, to: a).status == 200)
+        _ = try await fleet.postgres.psql("UPDATE assets_shared_extractions SET last_used_at = now() - interval '2 days'", database: fleet.database)
+        #expect(try await fleet.upload(photo, to: a).status == 200)
+        var fresh = ""
+        for _ in 0..<40 where fresh != "t" {
+            fresh = try await fleet.postgres.psql("SELECT last_used_at > now() - interval '1 hour' FROM assets_shared_extractions", database: fleet.database)
+            if fresh != "t" { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(fresh == "t", "so gc --shared does not remove an answer the fleet still uses")
+        _ = await fleet.stopAll()
+    }
 }
