@@ -221,6 +221,8 @@ extension AssetManager {
         do {
             try await publishEntry(key, lease: lease, shared: shared, store: store)
         } catch {
+            // Waiters elsewhere need not wait out the lease for an answer that is not coming.
+            if let lease { try? await shared.guarded { try await shared.catalog.release(lease, outcome: .answered) } }
             logger.warning("could not publish an answer to the shared tier; it is published when the tier is back", metadata: ["action_key": "\(key.hex)", "error": "\(error)"])
             unpublished.add(key)
             republishLater(shared, store: store)
