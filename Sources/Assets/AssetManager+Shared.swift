@@ -26,6 +26,24 @@ final class Unpublished: Sendable {
     var isEmpty: Bool { keys.withLock { $0.isEmpty } }
 }
 
+/// Where a shared answer's catalog row is written to L1, after its heads: the answer does not
+/// wait for the commit. A crash before it loses nothing that cannot be fetched again (the heads
+/// are then orphans for gc, the answer is in the tier), and ``AssetManager/flush()`` waits for
+/// the rows in line.
+let backfillQueue = DispatchQueue(label: "assets.shared.backfill")
+
+extension AssetManager {
+    /// Runs `body` (a blocking SQLite commit) on ``backfillQueue``, off the cooperative pool.
+    func backfill(_ body: @escaping @Sendable () -> Void) {
+        backfillQueue.async(execute: body)
+    }
+
+    /// Returns once every back-fill in line is committed.
+    func waitForBackfills() {
+        backfillQueue.sync {}
+    }
+}
+
 /// When each answer answered from L1 was last marked used in the shared catalog, so that a
 /// hit marks it at most once an hour from this host (the catalog's last-used time is coarse).
 final class SharedTouches: Sendable {
@@ -160,6 +178,22 @@ extension AssetManager {
         return extraction
     }
 
+    /// The shared tier's answer to one of `keys` (the photo as it is, then fitted), looked up
+    /// before the photo is prepared (its header decoded, its fitting planned): a host with an
+    /// empty store answers a known photo with one query and one GET. `nil` when the tier has
+    /// none, or cannot be asked now (the miss path then applies the outage policy).
+    func sharedAnswerBeforePreparing(_ keys: [ContentHash], store: Store) async throws -> Result<Extraction, APIError>? {
+        guard let shared = configuration.shared, shared.options.breaker.current != .open else { return nil }
+        for key in keys {
+            do {
+                if let answer = try await sharedAnswer(key, shared: shared, store: store) { return answer }
+            } catch is SharedTierError {
+                return nil
+            }
+        }
+        return nil
+    }
+
     /// The shared answer to `key`, stored in L1 and counted as a hit, or `nil` when the tier
     /// has none it can give (no row, or an object gone or corrupt: then the row is removed, so
     /// that the next payer publishes a whole answer).
@@ -187,30 +221,43 @@ extension AssetManager {
                 try await shared.guarded { try await shared.catalog.remove(key) }
                 return nil
             }
-            let completed = try store.catalog.recordComplete(
-                entry.identity, requestID: entry.requestID, logID: nil,
-                elements: entry.elements.map { CatalogEntry.Element(position: $0.position, width: $0.width, height: $0.height, x: $0.x, y: $0.y) },
-                placeBlobs: {
-                    var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
-                    for element in entry.elements {
-                        if let data = heads[element.blobKey] {
-                            placed[element.position] = try store.blobs.put(data)
-                        } else {
-                            placed[element.position] = (element.blobKey, element.blobSize)
-                        }
-                    }
-                    return placed
+            // The heads are in L1 (written, fsynced, renamed) before the answer; the catalog row
+            // follows on a queue of its own (see ``backfillQueue``).
+            var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
+            for element in entry.elements {
+                placed[element.position] = try heads[element.blobKey].map { try store.blobs.put($0) } ?? (element.blobKey, element.blobSize)
+            }
+            let identity = entry.identity
+            let requestID = entry.requestID
+            let elements = entry.elements
+            let blobs = placed
+            backfill { [logger] in
+                do {
+                    try store.catalog.recordComplete(
+                        identity, requestID: requestID, logID: nil,
+                        elements: elements.map { CatalogEntry.Element(position: $0.position, width: $0.width, height: $0.height, x: $0.x, y: $0.y) },
+                        placeBlobs: { blobs }
+                    )
+                } catch {
+                    logger.warning("could not store a shared answer in the local store; the next asker fetches it again", metadata: ["action_key": "\(identity.actionKey.hex)", "error": "\(error)"])
                 }
-            )
-            answer = .success(Extraction(completed, cache: .hit, in: store))
+            }
+            answer = .success(Extraction(
+                inputSHA256: identity.inputKey, cache: .hit, requestID: requestID,
+                elements: elements.map { Extraction.Element(sha256: $0.blobKey, fileURL: store.blobs.url(for: $0.blobKey), width: $0.width, height: $0.height, x: $0.x, y: $0.y) },
+                fitted: identity.fitted
+            ))
         }
         try store.recordHit(key, savedCredit: saved)
         tally.hit(savedCredit: saved)
         tally.sharedHit()
-        do {
-            try await shared.guarded { try await shared.catalog.recordSharedHit(key) }
-        } catch {
-            logger.debug("could not count a shared hit", metadata: ["error": "\(error)"])
+        // Counted in the background: the answer does not wait for a write it does not need.
+        Task { [logger] in
+            do {
+                try await shared.guarded { try await shared.catalog.recordSharedHit(key) }
+            } catch {
+                logger.debug("could not count a shared hit", metadata: ["error": "\(error)"])
+            }
         }
         return answer
     }

@@ -122,6 +122,7 @@ public final class AssetManager: Sendable {
 
     /// Writes hit bookkeeping held in memory to the store. Call before the process exits.
     public func flush() {
+        if configuration.shared != nil { waitForBackfills() }
         try? store?.flushHits()
     }
 
@@ -169,6 +170,10 @@ public final class AssetManager: Sendable {
         let fittedKey = fittedActionKey(input: inputKey, options: options)
         if options.fit == .auto, let answer = try storedAnswer(for: fittedKey, in: store) {
             touchShared(fittedKey)
+            return try answer.get()
+        }
+
+        if let answer = try await sharedAnswerBeforePreparing(options.fit == .auto ? [actionKey, fittedKey] : [actionKey], store: store) {
             return try answer.get()
         }
 
