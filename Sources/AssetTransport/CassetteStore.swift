@@ -98,8 +98,7 @@ actor CassetteStore {
             throw TransportError(.cassette, "Cassette \(url.path) could not be encoded (\(error)); this is a bug, please report it.")
         }
         let fingerprint = RequestFingerprint(interaction.request, kind: interaction.kind)
-        let needles = Self.needles(for: secrets)
-        if needles.contains(where: { json.range(of: $0) != nil }) || blobs.values.contains(where: { blob in needles.contains { blob.range(of: $0) != nil } }) {
+        if Redaction.contains(json, secrets: secrets) || blobs.values.contains(where: { Redaction.contains($0, secrets: secrets) }) {
             throw TransportError(
                 .cassette,
                 "Refused to save cassette \(url.path): the exchange \(fingerprint) contains a secret (the API key or another credential), so nothing was written; check that the upstream does not echo credentials before recording again."
@@ -122,17 +121,6 @@ actor CassetteStore {
         }
         cassette = updated
         matches[fingerprint, default: []].append(updated.interactions.count - 1)
-    }
-
-    /// The byte strings to look for: each secret raw and as a JSON string would escape it.
-    private static func needles(for secrets: [String]) -> [Data] {
-        secrets.filter { $0.utf8.count >= 8 }.flatMap { secret -> [Data] in
-            var forms = [Data(secret.utf8)]
-            if let quoted = try? JSONEncoder().encode(secret), quoted.count > 2 {
-                forms.append(quoted.dropFirst().dropLast())
-            }
-            return forms
-        }
     }
 
     /// Writes to a temporary file beside `destination`, then renames it into place.

@@ -145,18 +145,11 @@ extension AssetManager {
 
     /// The key never rests on disk, even if the API were to echo it in its answer.
     func redacted(_ text: String?) -> String? {
-        guard let text, let key = engine.secret, key.count >= 8 else { return text }
-        return text.replacingOccurrences(of: key, with: "<redacted>", options: .caseInsensitive)
+        text.map { Redaction.redact($0, secrets: [engine.secret]) }
     }
 
     func redacted(_ body: Data) -> Data {
-        guard let key = engine.secret, key.count >= 8 else { return body }
-        let needle = Data(key.utf8)
-        var clean = body
-        while let range = clean.range(of: needle) {
-            clean.replaceSubrange(range, with: Data("<redacted>".utf8))
-        }
-        return clean
+        Redaction.redact(body, secrets: [engine.secret])
     }
 
     /// One engine call, with its retries, within the engine's own call limit.

@@ -164,8 +164,8 @@ import Testing
         let credits = try #require(await apiError { try await client(key: secret, transport: echoing).queryCredits() })
         for error in [extraction, credits] {
             #expect(error.code == "MALFORMED_RESPONSE")
-            #expect(error.requestID == "id-[redacted]")
-            #expect(error.message.hasSuffix("(request id id-[redacted])."))
+            #expect(error.requestID == "id-<redacted>")
+            #expect(error.message.hasSuffix("(request id id-<redacted>)."))
             #expect(!error.message.contains(secret))
         }
     }

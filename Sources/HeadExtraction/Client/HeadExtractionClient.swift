@@ -83,7 +83,7 @@ public struct HeadExtractionClient: Sendable {
         return try await withRetries(onRetry: onRetry) { _ throws(APIError) in
             let (response, envelope) = try await call(request)
             guard let payload = try? JSONDecoder().decode(CreditsPayload.self, from: response.body), let balances = payload.data else {
-                let requestID = envelope.requestID.map { APIError.redact($0, apiKey) }
+                let requestID = envelope.requestID.map { Redaction.redact($0, secrets: [apiKey]) }
                 throw Envelope.malformed("reporting success but without a data array of balances", httpStatus: response.status, requestID: requestID)
             }
             return balances
