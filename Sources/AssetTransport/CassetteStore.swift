@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// One cassette file and its blobs, shared by the tasks that replay or record through it.
@@ -125,16 +126,12 @@ actor CassetteStore {
 
     /// Writes to a temporary file beside `destination`, then renames it into place.
     static func writeAtomically(_ data: Data, to destination: URL) throws {
-        let temporary = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
-        do {
-            try data.write(to: temporary)
+        do throws(AtomicFileError) {
+            try AtomicFile.write(data, to: destination)
+        } catch where error.operation == .rename {
+            throw TransportError(.localFile, "Could not move a file into place at \(destination.path) (\(error.reason)); check that the folder is writable.")
         } catch {
-            throw TransportError(.localFile, "Could not write into \(destination.deletingLastPathComponent().path); check that the folder exists and is writable.")
-        }
-        guard rename(temporary.path, destination.path) == 0 else {
-            unlink(temporary.path)
-            throw TransportError(.localFile, "Could not move a file into place at \(destination.path); check that the folder is writable.")
+            throw TransportError(.localFile, "Could not write into \(destination.deletingLastPathComponent().path) (\(error.reason)); check that the folder exists and is writable.")
         }
     }
 }

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// A ``Transport`` over libcurl: the real network.
@@ -80,8 +81,10 @@ public struct CurlTransport: Transport {
                     throw CurlEasy.localFile(partial, errno: errno)
                 }
             }
-            guard rename(partial.path, destination.path) == 0 else {
-                throw CurlEasy.localFile(destination, errno: errno)
+            do throws(AtomicFileError) {
+                try AtomicFile.move(partial, to: destination)
+            } catch {
+                throw CurlEasy.localFile(destination, errno: error.code)
             }
             var response = outcome.response
             response.body = Data()

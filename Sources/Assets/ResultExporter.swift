@@ -1,4 +1,5 @@
 import AssetStore
+import DurableFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -78,17 +79,11 @@ public struct ResultExporter: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for (bytes, target) in contents {
-                let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString)")
-                try FileWrite.write(bytes, to: temporary)
-                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
-                guard rename(temporary.path, target.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    try? FileManager.default.removeItem(at: temporary)
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
-                }
+                // A reader sees the old file or the new one, never half of one.
+                try AtomicFile.write(bytes, to: target)
             }
         } catch {
-            let reason = (error as? StoreError)?.message ?? (error as NSError).localizedDescription
+            let reason = (error as? AtomicFileError)?.reason.lowercased() ?? (error as NSError).localizedDescription
             throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another --out.")
         }
         return targets
