@@ -122,13 +122,13 @@ public struct BlobStore: Sendable {
         let file: (descriptor: Int32, size: Int64)
         switch Self.openFile(path) {
         case .opened(let descriptor, let size): file = (descriptor, size)
-        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
         case .failed(let error): throw error
         }
         defer { close(file.descriptor) }
         let data = try Self.readWhole(file.descriptor, size: file.size, path: path)
         if verify, ContentHash.of(data) != hash {
-            throw StoreError(.corruptBlob, "Blob \(hash.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
+            throw StoreError(.corruptBlob, "Blob \(hash.hex) does not match its hash; repair the store and extract again.")
         }
         return data
     }
@@ -225,7 +225,7 @@ public struct BlobStore: Sendable {
     static func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int64) {
         switch openFile(path) {
         case .opened(let descriptor, let size): return (descriptor, size)
-        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); run `assets cache verify --repair`.")
+        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); repair the store.")
         case .failed(let error): throw error
         }
     }

@@ -100,7 +100,7 @@ extension Store {
     /// - Throws: ``StoreError`` `.readOnly` for `repair` on a store opened read-only.
     public func verify(repair: Bool = false) throws -> VerifyReport {
         if repair, catalog.isReadOnly {
-            throw StoreError(.readOnly, "Cannot repair the store at \(root.path): it is read-only; run `assets cache verify --repair` as a user who can write it.")
+            throw StoreError(.readOnly, "Cannot repair the store at \(root.path): it is read-only; repair it as a user who can write it.")
         }
         try flushHits()
         let started = Date().unixMilliseconds
@@ -237,7 +237,7 @@ extension Store {
                 try AtomicFile.write(try encoder.encode(row), to: file, syncFile: true)
             } catch {
                 let reason = (error as? AtomicFileError)?.reason.lowercased() ?? error.localizedDescription
-                throw StoreError(.io, "Cannot write the malformed \(row.table) row \(row.identifier) to \(file.path): \(reason); free some disk space or check the store folder, then run `assets cache verify --repair` again.")
+                throw StoreError(.io, "Cannot write the malformed \(row.table) row \(row.identifier) to \(file.path): \(reason); free some disk space or check the store folder, then repair the store again.")
             }
             let (condition, arguments) = row.locator
             try db.execute(sql: "DELETE FROM \(row.table) WHERE \(condition)", arguments: arguments)

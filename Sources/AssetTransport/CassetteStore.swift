@@ -51,7 +51,7 @@ actor CassetteStore {
     nonisolated func miss(_ fingerprint: RequestFingerprint) -> TransportError {
         TransportError(
             .replayMiss,
-            "\(fingerprint) is not in cassette \(url.path); record it with `--backend record --cassette \(url.path) --record-mode new` and AILAB_API_KEY set."
+            "\(fingerprint) is not in cassette \(url.path); record the new exchanges into it (record mode new) with the API key set."
         )
     }
 
@@ -60,7 +60,7 @@ actor CassetteStore {
         if let text = body.text { return Data(text.utf8) }
         let file = blobsFolder.appendingPathComponent(body.sha256)
         guard let data = try? Data(contentsOf: file), SHA256Hex.of(data) == body.sha256 else {
-            throw TransportError(.cassette, "Cassette \(url.path) is missing blob \(body.sha256), or it is damaged; re-record it with `--record-mode all`.")
+            throw TransportError(.cassette, "Cassette \(url.path) is missing blob \(body.sha256), or it is damaged; record it again from scratch.")
         }
         return data
     }

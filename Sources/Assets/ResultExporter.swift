@@ -56,7 +56,7 @@ public struct ResultExporter: Sendable {
                     continue
                 }
                 guard force else {
-                    throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; pass --force to replace it, or choose another --out.")
+                    throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; replace it, or choose another output folder.")
                 }
             }
             pending.append((element, target))
@@ -69,10 +69,10 @@ public struct ResultExporter: Sendable {
             } catch let error as StoreError where error.kind != .corruptBlob {
                 throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: error.message)
             } catch {
-                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; run `assets cache verify --repair` and extract again.")
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; repair the store and extract again.")
             }
             guard ContentHash.of(bytes) == element.sha256 else {
-                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) does not match its hash; repair the store and extract again.")
             }
             contents.append((bytes, target))
         }
@@ -84,7 +84,7 @@ public struct ResultExporter: Sendable {
             }
         } catch {
             let reason = (error as? AtomicFileError)?.reason.lowercased() ?? (error as NSError).localizedDescription
-            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another --out.")
+            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another output folder.")
         }
         return targets
     }

@@ -112,7 +112,7 @@ import Testing
         for key in [nil, "", "  "] as [String?] {
             let error = try #require(await apiError { try await client(key: key).extract(.data(photo), probe: probed) })
             #expect(error.code == "MISSING_API_KEY" && error.errorClass == .auth)
-            #expect(error.message.contains("AILAB_API_KEY") && error.message.contains("--api-key-file"))
+            #expect(error.message.contains("API key") && !error.message.contains("--"))
             let credits = try #require(await apiError { try await client(key: key).queryCredits() })
             #expect(credits.code == "MISSING_API_KEY")
         }
@@ -139,7 +139,7 @@ import Testing
         mock.faults.withLock { $0.requireKey = true }
         let refused = try #require(await apiError { try await client(key: "bad").extract(.data(photo), probe: probed) })
         #expect(refused.code == "ERROR_APPLICATIONS_NOT_EXISTS" && refused.errorClass == .auth && refused.httpStatus == 401)
-        #expect(refused.message.contains("check the key"))
+        #expect(refused.message.contains("check the API key"))
         #expect(mock.counters.value.extractionCalls == 1)
 
         let echoing = ScriptedTransport(send: { request, _ in

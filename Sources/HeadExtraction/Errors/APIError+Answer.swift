@@ -29,7 +29,7 @@ extension APIError {
         case (.credits, _):
             message = "The AILabTools account is out of credits (\(reason)); recharge it and try again"
         case (.auth, _):
-            message = "The API refused the key (\(reason)); check the key in AILAB_API_KEY or --api-key-file"
+            message = "The API refused the key (\(reason)); check the API key"
         case (.transient, _):
             message = "The API is busy or failing (\(reason)); try again later"
         case (.content, "ERROR_NO_FACE_IN_FILE"?), (.content, "ERROR_FACE_COUNT_INVALID"?):

@@ -37,7 +37,7 @@ extension APIError {
     /// No API key: refused before any call.
     static let missingKey = APIError(
         code: "MISSING_API_KEY", errorClass: .auth,
-        message: "No API key is set; set AILAB_API_KEY or pass --api-key-file with a file that holds the key."
+        message: "No API key is set; give the client your AILabTools API key."
     )
 }
 
