@@ -242,7 +242,7 @@ extension Store {
             let (condition, arguments) = row.locator
             try db.execute(sql: "DELETE FROM \(row.table) WHERE \(condition)", arguments: arguments)
             if row.table == "extractions" { report.removedEntries += 1 }
-            if row.table == "counters", case .text(let name)? = row.values["name"], Counter(rawValue: name) != nil {
+            if row.table == "counters", case .text(let name)? = row.values["name"], StoreCounter(rawValue: name) != nil {
                 try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", arguments: [name])
             }
             report.quarantinedRows += 1

@@ -69,7 +69,7 @@ struct ExtractCommand: AsyncParsableCommand {
         configuration.maxConcurrentMisses = max(configuration.maxConcurrentMisses, jobs * 2)
         configuration.spendLimit.maxCalls = maxCalls
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
-        let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
+        let options = ExtractOptions(api: APIOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
 
         let inputs = InputCollector.collect(paths)

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func successReturnsElementsAndTheRawBody() async throws {
-        let answer = try await client().extract(.data(photo), probe: probed, options: ExtractionOptions())
+        let answer = try await client().extract(.data(photo), probe: probed, options: APIOptions())
         #expect(answer.elements.count == 1)
         #expect(answer.attempts == 1)
         #expect(answer.requestID?.isEmpty == false)
@@ -104,7 +104,7 @@ import Testing
 
     @Test func fileUploadsAreReadByTheMock() async throws {
         let url = Fixtures.url("grace_hopper.jpg")
-        let answer = try await client().extract(.file(url), probe: try ImageProbe.probe(fileAt: url), options: ExtractionOptions(returnForm: .mask))
+        let answer = try await client().extract(.file(url), probe: try ImageProbe.probe(fileAt: url), options: APIOptions(returnForm: .mask))
         #expect(answer.elements.first?.imageURL.lastPathComponent.hasSuffix("-mask.png") == true)
     }
 
