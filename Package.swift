@@ -46,11 +46,15 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
 
+        // Files put in place whole or not at all (write, fsync, rename), for every layer.
+        .target(name: "DurableFiles"),
+
         // Moves bytes: the Transport protocol, libcurl, cassettes, retries.
         .target(
             name: "AssetTransport",
             dependencies: [
                 "CCurl",
+                "DurableFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +65,7 @@ let package = Package(
             name: "HeadExtraction",
             dependencies: [
                 "AssetTransport",
+                "DurableFiles",
                 "CPNG",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -77,6 +82,7 @@ let package = Package(
         .target(
             name: "AssetStore",
             dependencies: [
+                "DurableFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -102,6 +108,7 @@ let package = Package(
             dependencies: [
                 "AssetStore",
                 "AssetTransport",
+                "DurableFiles",
                 "HeadExtraction",
                 "PhotoFitting",
                 "SharedTier",
@@ -196,7 +203,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AssetTransport"], path: "Tests/TestSupport"),
         .testTarget(
             name: "AssetStoreTests",
-            dependencies: ["AssetStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AssetStore", "DurableFiles", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "AssetTransportTests", dependencies: ["AssetTransport", "TestSupport"]),
         .testTarget(name: "SharedTierTests", dependencies: ["SharedTier", "AssetStore", "AssetTransport", "TestSupport"]),

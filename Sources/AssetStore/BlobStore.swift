@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -61,13 +62,15 @@ public struct BlobStore: Sendable {
     public func put(_ data: Data) throws -> (hash: ContentHash, size: Int64) {
         let hash = ContentHash.of(data)
         if size(of: hash) == Int64(data.count) { return (hash, Int64(data.count)) }
-        let temporary = try makeTemporaryFile(for: hash)
-        do {
-            try write(data, toDescriptor: temporary.descriptor, path: temporary.url.path)
-            try finish(temporary, as: hash)
+        let destination = url(for: hash)
+        try createShard(for: destination)
+        do throws(AtomicFileError) {
+            try AtomicFile.write(
+                data, to: destination, syncFile: true, syncFolder: true,
+                temporaryName: Self.temporaryPrefix + UUID().uuidString
+            )
         } catch {
-            unlink(temporary.url.path)
-            throw error
+            throw StoreError(error)
         }
         return (hash, Int64(data.count))
     }
@@ -91,17 +94,16 @@ public struct BlobStore: Sendable {
         try createShard(for: destination)
         // fsync the source before the rename, so the renamed file is whole after a power cut.
         guard fsync(file.descriptor) == 0 else { throw Self.ioError("fsync", source.path) }
-        guard rename(source.path, destination.path) == 0 else {
+        do throws(AtomicFileError) {
+            try AtomicFile.move(source, to: destination, syncFolder: true)
+        } catch where error.code == EXDEV {
             // A cross-device source: copy through a temporary file in the shard instead.
-            if errno == EXDEV {
-                let data = try Self.readWhole(file.descriptor, size: size, path: source.path)
-                try put(data)
-                unlink(source.path)
-                return (hash, size)
-            }
-            throw Self.ioError("rename", destination.path)
+            let data = try Self.readWhole(file.descriptor, size: size, path: source.path)
+            try put(data)
+            unlink(source.path)
+        } catch {
+            throw StoreError(error)
         }
-        syncDirectory(destination.deletingLastPathComponent())
         return (hash, size)
     }
 
@@ -120,13 +122,13 @@ public struct BlobStore: Sendable {
         let file: (descriptor: Int32, size: Int64)
         switch Self.openFile(path) {
         case .opened(let descriptor, let size): file = (descriptor, size)
-        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; run `assets cache verify --repair` and extract again.")
+        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
         case .failed(let error): throw error
         }
         defer { close(file.descriptor) }
         let data = try Self.readWhole(file.descriptor, size: file.size, path: path)
         if verify, ContentHash.of(data) != hash {
-            throw StoreError(.corruptBlob, "Blob \(hash.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
+            throw StoreError(.corruptBlob, "Blob \(hash.hex) does not match its hash; repair the store and extract again.")
         }
         return data
     }
@@ -223,7 +225,7 @@ public struct BlobStore: Sendable {
     static func openRegularFile(_ path: String) throws -> (descriptor: Int32, size: Int64) {
         switch openFile(path) {
         case .opened(let descriptor, let size): return (descriptor, size)
-        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); run `assets cache verify --repair`.")
+        case .absent: throw StoreError(.corruptBlob, "There is no regular file at \(path) (it is missing, a symbolic link or not a file); repair the store.")
         case .failed(let error): throw error
         }
     }
@@ -287,44 +289,11 @@ public struct BlobStore: Sendable {
 
     // MARK: - Writing
 
-    private struct TemporaryFile {
-        var url: URL
-        var descriptor: Int32
-    }
-
-    private func makeTemporaryFile(for hash: ContentHash) throws -> TemporaryFile {
-        let destination = url(for: hash)
-        try createShard(for: destination)
-        let url = destination.deletingLastPathComponent()
-            .appendingPathComponent(Self.temporaryPrefix + UUID().uuidString, isDirectory: false)
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw Self.ioError("create", url.path) }
-        return TemporaryFile(url: url, descriptor: descriptor)
-    }
-
-    private func write(_ data: Data, toDescriptor descriptor: Int32, path: String) throws {
-        try FileWrite.write(data, toDescriptor: descriptor, path: path, sync: true)
-    }
-
-    private func finish(_ temporary: TemporaryFile, as hash: ContentHash) throws {
-        let destination = url(for: hash)
-        guard rename(temporary.url.path, destination.path) == 0 else { throw Self.ioError("rename", destination.path) }
-        syncDirectory(destination.deletingLastPathComponent())
-    }
-
     private func createShard(for destination: URL) throws {
         let folder = destination.deletingLastPathComponent()
         for path in [rootPath, folder.path] where mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw Self.ioError("create the folder", path)
         }
-    }
-
-    /// Makes a rename durable: the directory entry itself must reach the disk.
-    private func syncDirectory(_ folder: URL) {
-        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
     }
 
     /// The error for a failed system call on `path`, worded by the current `errno`.

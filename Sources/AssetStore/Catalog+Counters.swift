@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A running total kept in the catalog since the store was made.
-public enum Counter: String, Sendable, CaseIterable {
+public enum StoreCounter: String, Sendable, CaseIterable {
     case hits
     case misses
     case upstreamCalls = "upstream_calls"
@@ -18,7 +18,7 @@ extension Catalog {
     /// Bookkeeping, written with `synchronous = NORMAL` like ``recordHits(_:creditsSaved:now:)``:
     /// a power cut may lose the last few counts (a process crash loses none), and the next FULL
     /// commit of a result makes them durable.
-    public func increment(_ amounts: [Counter: Int64]) throws {
+    public func increment(_ amounts: [StoreCounter: Int64]) throws {
         let nonZero = amounts.filter { $0.value != 0 }
         guard !nonZero.isEmpty else { return }
         try writeBookkeeping { db in
@@ -49,12 +49,12 @@ extension Catalog {
     }
 
     /// Every counter's value.
-    public func counters() throws -> [Counter: Int64] {
+    public func counters() throws -> [StoreCounter: Int64] {
         try read { db in
-            var values: [Counter: Int64] = [:]
+            var values: [StoreCounter: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
                 // A malformed counter reads as nothing (verify reports it) rather than stopping here.
-                guard let name = String.fromDatabaseValue(row[0] as DatabaseValue), let counter = Counter(rawValue: name),
+                guard let name = String.fromDatabaseValue(row[0] as DatabaseValue), let counter = StoreCounter(rawValue: name),
                       let value = Int64.fromDatabaseValue(row[1] as DatabaseValue) else { continue }
                 values[counter] = value
             }

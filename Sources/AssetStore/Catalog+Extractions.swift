@@ -240,7 +240,7 @@ extension Catalog {
             return try entry(from: first, elements: elements)
         } catch {
             let id = (first[0] as DatabaseValue).description
-            throw StoreError(.malformedRow, "The catalog row of extraction \(id) (\(actionKey.hex)) is malformed: \(error.problem); run `assets cache verify --repair` to quarantine it.")
+            throw StoreError(.malformedRow, "The catalog row of extraction \(id) (\(actionKey.hex)) is malformed: \(error.problem); repair the store to quarantine it.")
         }
     }
 

@@ -62,7 +62,7 @@ public final class Catalog: Sendable {
                 case .current:
                     break
                 case .empty, .behind:
-                    throw StoreError(.readOnly, "The store catalog \(url.path) needs to be created or upgraded, which a read-only store cannot do; run assets once with write access to the store.")
+                    throw StoreError(.readOnly, "The store catalog \(url.path) needs to be created or upgraded, which a read-only store cannot do; open it once with write access to the store.")
                 }
                 return
             }
@@ -117,7 +117,7 @@ public final class Catalog: Sendable {
     /// the WAL index, else the file read as immutable, which a folder nobody may write needs.
     private static func openReadOnly(_ url: URL, configuration: Configuration) throws -> DatabasePool {
         guard fileSize(url) > 0 || FileManager.default.fileExists(atPath: url.path) else {
-            throw StoreError(.unusableLocation, "There is no store catalog at \(url.path); pass --store with the folder of an existing store.")
+            throw StoreError(.unusableLocation, "There is no store catalog at \(url.path); use the folder of an existing store.")
         }
         do {
             let pool = try DatabasePool(path: url.path, configuration: configuration)
@@ -203,7 +203,7 @@ public final class Catalog: Sendable {
             if !unknown.isEmpty {
                 throw StoreError(
                     .newerCatalog,
-                    "The store catalog \(url.path) was written by a newer assets (it has migration \(unknown.joined(separator: ", ")), unknown to this version); upgrade assets or use another --store."
+                    "The store catalog \(url.path) was written by a newer assets (it has migration \(unknown.joined(separator: ", ")), unknown to this version); upgrade assets or use another store folder."
                 )
             }
             return Set(known).isSubset(of: applied) ? .current : .behind
@@ -212,7 +212,7 @@ public final class Catalog: Sendable {
         if tables == ["grdb_migrations"], applied.isEmpty { return .empty }
         let foreign = tables.filter { !ownTables.contains($0) }
         let named = (foreign.isEmpty ? tables : foreign).prefix(3).joined(separator: ", ")
-        throw StoreError(.foreignCatalog, "\(url.path) is a SQLite database but not an assets catalog (it holds \(named.isEmpty ? "no assets tables" : "tables " + named)); move it aside or pass another --store.")
+        throw StoreError(.foreignCatalog, "\(url.path) is a SQLite database but not an assets catalog (it holds \(named.isEmpty ? "no assets tables" : "tables " + named)); move it aside or use another store folder.")
     }
 
     /// A SQLite failure as one sentence that says what to do: a full disk says to free space
@@ -225,21 +225,21 @@ public final class Catalog: Sendable {
         case .SQLITE_FULL:
             return StoreError(.diskFull, "The disk holding the store catalog \(url.path) is full; free some disk space and try again.")
         case .SQLITE_READONLY:
-            return StoreError(.readOnly, "The store catalog \(url.path) cannot be written (it, its folder or its disk is read-only); run this as a user who can write the store, or pass another --store.")
+            return StoreError(.readOnly, "The store catalog \(url.path) cannot be written (it, its folder or its disk is read-only); run this as a user who can write the store, or use another store folder.")
         case .SQLITE_CANTOPEN where StoreError.descriptorsExhausted(), .SQLITE_IOERR where StoreError.descriptorsExhausted():
             return StoreError(.tooManyOpenFiles, "Cannot open the store catalog \(url.path): too many open files; raise the open-file limit (ulimit -n) or run fewer jobs at once.")
         case .SQLITE_CANTOPEN:
-            return StoreError(.unusableLocation, "Cannot open the store catalog \(url.path); check that its folder exists and can be read and written and that the open-file limit (ulimit -n) is not reached, or pass another --store.")
+            return StoreError(.unusableLocation, "Cannot open the store catalog \(url.path); check that its folder exists and can be read and written and that the open-file limit (ulimit -n) is not reached, or use another store folder.")
         case .SQLITE_PERM, .SQLITE_AUTH:
-            return StoreError(.permissionDenied, "Cannot open the store catalog \(url.path): permission denied; check the folder's permissions or pass another --store.")
+            return StoreError(.permissionDenied, "Cannot open the store catalog \(url.path): permission denied; check the folder's permissions or use another store folder.")
         default:
-            return StoreError(.io, "The store catalog \(url.path) failed: \(error.message ?? "\(error.resultCode)"); try again, or run `assets cache verify`.")
+            return StoreError(.io, "The store catalog \(url.path) failed: \(error.message ?? "\(error.resultCode)"); try again, or verify the store.")
         }
     }
 
     /// What a write on a read-only catalog throws.
     var readOnlyError: StoreError {
-        StoreError(.readOnly, "The store at \(url.deletingLastPathComponent().path) was opened read-only; run this as a user who can write the store, or pass another --store.")
+        StoreError(.readOnly, "The store at \(url.deletingLastPathComponent().path) was opened read-only; run this as a user who can write the store, or use another store folder.")
     }
 
     /// How many times this catalog object removed extractions (`remove`, `gc`, `verify --repair`).

@@ -54,7 +54,7 @@ extension Store {
     @discardableResult
     public func gc(maxSize: Int64? = nil, olderThan: TimeInterval? = nil, now: Date = Date()) throws -> GCReport {
         guard !catalog.isReadOnly else {
-            throw StoreError(.readOnly, "Cannot collect garbage in the store at \(root.path): it is read-only; run `assets cache gc` as a user who can write it.")
+            throw StoreError(.readOnly, "Cannot collect garbage in the store at \(root.path): it is read-only; collect garbage as a user who can write it.")
         }
         try flushHits()
         let graceCutoff = now.addingTimeInterval(-Self.orphanGracePeriod)

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import GRDB
 #if canImport(Glibc)
@@ -99,7 +100,7 @@ extension Store {
     /// - Throws: ``StoreError`` `.readOnly` for `repair` on a store opened read-only.
     public func verify(repair: Bool = false) throws -> VerifyReport {
         if repair, catalog.isReadOnly {
-            throw StoreError(.readOnly, "Cannot repair the store at \(root.path): it is read-only; run `assets cache verify --repair` as a user who can write it.")
+            throw StoreError(.readOnly, "Cannot repair the store at \(root.path): it is read-only; repair it as a user who can write it.")
         }
         try flushHits()
         let started = Date().unixMilliseconds
@@ -212,9 +213,10 @@ extension Store {
         for hash in confirmed.corrupt {
             let target = quarantine.appendingPathComponent(hash.hex)
             unlink(target.path)
-            if rename(blobs.url(for: hash).path, target.path) == 0 {
+            do {
+                try AtomicFile.move(blobs.url(for: hash), to: target)
                 report.quarantined.append(hash.hex)
-            } else {
+            } catch {
                 blobs.remove(hash)
             }
         }
@@ -232,14 +234,15 @@ extension Store {
         for (index, row) in confirmed.malformed.enumerated() {
             let file = quarantine.appendingPathComponent("row-\(row.table)-\(stamp)-\(index + 1).json")
             do {
-                try encoder.encode(row).write(to: file, options: .atomic)
+                try AtomicFile.write(try encoder.encode(row), to: file, syncFile: true)
             } catch {
-                throw StoreError(.io, "Cannot write the malformed \(row.table) row \(row.identifier) to \(file.path): \(error.localizedDescription); free some disk space or check the store folder, then run `assets cache verify --repair` again.")
+                let reason = (error as? AtomicFileError)?.reason.lowercased() ?? error.localizedDescription
+                throw StoreError(.io, "Cannot write the malformed \(row.table) row \(row.identifier) to \(file.path): \(reason); free some disk space or check the store folder, then repair the store again.")
             }
             let (condition, arguments) = row.locator
             try db.execute(sql: "DELETE FROM \(row.table) WHERE \(condition)", arguments: arguments)
             if row.table == "extractions" { report.removedEntries += 1 }
-            if row.table == "counters", case .text(let name)? = row.values["name"], Counter(rawValue: name) != nil {
+            if row.table == "counters", case .text(let name)? = row.values["name"], StoreCounter(rawValue: name) != nil {
                 try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", arguments: [name])
             }
             report.quarantinedRows += 1

@@ -55,7 +55,7 @@ public final class Store: Sendable {
         if readOnly {
             var info = stat()
             guard stat(root.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw StoreError(.unusableLocation, "There is no store folder at \(root.path); pass --store with the folder of an existing store.")
+                throw StoreError(.unusableLocation, "There is no store folder at \(root.path); use the folder of an existing store.")
             }
         } else {
             try Self.prepareFolder(root)
@@ -153,13 +153,13 @@ public final class Store: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is a file, not a folder; pass --store with a folder path.")
+                throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is a file, not a folder; use a folder instead.")
             }
         } else if let reason = makeDirectories(url.path) {
-            throw StoreError(.unusableLocation, "Cannot create the store folder \(url.path): \(reason); pass --store with a writable folder.")
+            throw StoreError(.unusableLocation, "Cannot create the store folder \(url.path): \(reason); use a writable folder.")
         }
         guard access(url.path, R_OK | W_OK | X_OK) == 0 else {
-            throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is not writable; pass --store with a writable folder.")
+            throw StoreError(.unusableLocation, "Cannot use \(url.path) as a store: it is not writable; use a writable folder.")
         }
     }
 }

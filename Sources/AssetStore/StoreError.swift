@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -67,6 +68,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         default:
             return StoreError(.io, "Cannot \(operation) \(path): \(reason); check the store folder and try again.")
         }
+    }
+
+    /// A failed atomic write or rename, worded by its `errno` like ``system(_:_:errno:)``.
+    init(_ error: AtomicFileError) {
+        self = .system(error.operation.rawValue, error.path, errno: error.code)
     }
 
     /// Whether this process cannot open another file right now (it has used up its

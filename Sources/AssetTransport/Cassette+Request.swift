@@ -9,8 +9,9 @@ extension Cassette.Body {
 }
 
 extension Cassette.Request {
-    /// Headers recorded as ``Cassette/redacted`` whatever the caller says.
-    static let alwaysRedacted: Set<String> = ["ailabapi-api-key", "authorization", "proxy-authorization", "cookie", "x-amz-security-token"]
+    /// Headers recorded as ``Cassette/redacted`` whatever the caller says: HTTP's own
+    /// credentials. A vendor's key header is the caller's to name (`redactHeaders`).
+    static let alwaysRedacted: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-amz-security-token"]
 
     /// Describes `request` for matching only: file bodies are hashed as streams, not kept.
     static func describing(_ request: HTTPRequest) throws -> Cassette.Request {

@@ -149,19 +149,19 @@ extension Cassette {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TransportError(.cassette, "Cassette \(url.path) cannot be read; check the path, or record it with `--backend record --cassette \(url.path)` and AILAB_API_KEY set.")
+            throw TransportError(.cassette, "Cassette \(url.path) cannot be read; check the path, or record it first with the API key set.")
         }
         struct Versioned: Decodable { var version: Int }
         guard let version = try? JSONDecoder().decode(Versioned.self, from: data).version else {
-            throw TransportError(.cassette, "Cassette \(url.path) is not a cassette JSON file; re-record it with `--record-mode all`.")
+            throw TransportError(.cassette, "Cassette \(url.path) is not a cassette JSON file; record it again from scratch.")
         }
         guard version == currentVersion else {
-            throw TransportError(.cassette, "Cassette \(url.path) has format version \(version) but this build reads version \(currentVersion); re-record it with `--record-mode all`.")
+            throw TransportError(.cassette, "Cassette \(url.path) has format version \(version) but this build reads version \(currentVersion); record it again from scratch.")
         }
         do {
             return try JSONDecoder().decode(Cassette.self, from: data)
         } catch {
-            throw TransportError(.cassette, "Cassette \(url.path) is damaged (\(error)); re-record it with `--record-mode all`.")
+            throw TransportError(.cassette, "Cassette \(url.path) is damaged (\(error)); record it again from scratch.")
         }
     }
 

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// One cassette file and its blobs, shared by the tasks that replay or record through it.
@@ -50,7 +51,7 @@ actor CassetteStore {
     nonisolated func miss(_ fingerprint: RequestFingerprint) -> TransportError {
         TransportError(
             .replayMiss,
-            "\(fingerprint) is not in cassette \(url.path); record it with `--backend record --cassette \(url.path) --record-mode new` and AILAB_API_KEY set."
+            "\(fingerprint) is not in cassette \(url.path); record the new exchanges into it (record mode new) with the API key set."
         )
     }
 
@@ -59,7 +60,7 @@ actor CassetteStore {
         if let text = body.text { return Data(text.utf8) }
         let file = blobsFolder.appendingPathComponent(body.sha256)
         guard let data = try? Data(contentsOf: file), SHA256Hex.of(data) == body.sha256 else {
-            throw TransportError(.cassette, "Cassette \(url.path) is missing blob \(body.sha256), or it is damaged; re-record it with `--record-mode all`.")
+            throw TransportError(.cassette, "Cassette \(url.path) is missing blob \(body.sha256), or it is damaged; record it again from scratch.")
         }
         return data
     }
@@ -98,8 +99,7 @@ actor CassetteStore {
             throw TransportError(.cassette, "Cassette \(url.path) could not be encoded (\(error)); this is a bug, please report it.")
         }
         let fingerprint = RequestFingerprint(interaction.request, kind: interaction.kind)
-        let needles = Self.needles(for: secrets)
-        if needles.contains(where: { json.range(of: $0) != nil }) || blobs.values.contains(where: { blob in needles.contains { blob.range(of: $0) != nil } }) {
+        if Redaction.contains(json, secrets: secrets) || blobs.values.contains(where: { Redaction.contains($0, secrets: secrets) }) {
             throw TransportError(
                 .cassette,
                 "Refused to save cassette \(url.path): the exchange \(fingerprint) contains a secret (the API key or another credential), so nothing was written; check that the upstream does not echo credentials before recording again."
@@ -124,29 +124,14 @@ actor CassetteStore {
         matches[fingerprint, default: []].append(updated.interactions.count - 1)
     }
 
-    /// The byte strings to look for: each secret raw and as a JSON string would escape it.
-    private static func needles(for secrets: [String]) -> [Data] {
-        secrets.filter { $0.utf8.count >= 8 }.flatMap { secret -> [Data] in
-            var forms = [Data(secret.utf8)]
-            if let quoted = try? JSONEncoder().encode(secret), quoted.count > 2 {
-                forms.append(quoted.dropFirst().dropLast())
-            }
-            return forms
-        }
-    }
-
     /// Writes to a temporary file beside `destination`, then renames it into place.
     static func writeAtomically(_ data: Data, to destination: URL) throws {
-        let temporary = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
-        do {
-            try data.write(to: temporary)
+        do throws(AtomicFileError) {
+            try AtomicFile.write(data, to: destination)
+        } catch where error.operation == .rename {
+            throw TransportError(.localFile, "Could not move a file into place at \(destination.path) (\(error.reason)); check that the folder is writable.")
         } catch {
-            throw TransportError(.localFile, "Could not write into \(destination.deletingLastPathComponent().path); check that the folder exists and is writable.")
-        }
-        guard rename(temporary.path, destination.path) == 0 else {
-            unlink(temporary.path)
-            throw TransportError(.localFile, "Could not move a file into place at \(destination.path); check that the folder is writable.")
+            throw TransportError(.localFile, "Could not write into \(destination.deletingLastPathComponent().path) (\(error.reason)); check that the folder exists and is writable.")
         }
     }
 }

@@ -23,6 +23,11 @@ func curlReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
     return easy.supplyBody(UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }
 
+func curlSeekCallback(_ context: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
+    guard let easy = easy(context), origin == SEEK_SET, offset >= 0 else { return CURL_SEEKFUNC_CANTSEEK }
+    return easy.rewindBody(to: UInt64(offset)) ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL
+}
+
 func curlProgressCallback(_ context: UnsafeMutableRawPointer?, _ downloadTotal: curl_off_t, _ downloaded: curl_off_t, _ uploadTotal: curl_off_t, _ uploaded: curl_off_t) -> Int32 {
     // A non-zero answer aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
     guard let easy = easy(context) else { return 1 }
@@ -111,6 +116,11 @@ extension CurlEasy {
             abortReason = TransportError(.localFile, "Could not read the request body file while sending it; check that it is not being changed or removed.")
             return Int(CURL_READFUNC_ABORT)
         }
+    }
+
+    func rewindBody(to offset: UInt64) -> Bool {
+        guard let upload else { return false }
+        return (try? upload.seek(toOffset: offset)) != nil
     }
 
     static func tooLarge(host: String, limit: Int64) -> TransportError {

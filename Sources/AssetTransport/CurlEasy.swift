@@ -33,6 +33,8 @@ final class CurlEasy {
     let target: CurlBodyTarget
     let cancellation: CancellationFlag
     let host: String
+    /// Held so the share outlives `curl_easy_cleanup`, which may still hand it a connection.
+    let share: CurlShare?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var mime: OpaquePointer?
 
@@ -48,7 +50,7 @@ final class CurlEasy {
     var abortReason: TransportError?
     var upload: FileHandle?
 
-    init(target: CurlBodyTarget, cancellation: CancellationFlag, host: String) throws {
+    init(target: CurlBodyTarget, cancellation: CancellationFlag, host: String, share: CurlShare? = nil) throws {
         guard CurlGlobal.initialized, let handle = curl_easy_init() else {
             throw TransportError(.other, "libcurl could not be initialized; check that libcurl is installed correctly.")
         }
@@ -56,6 +58,7 @@ final class CurlEasy {
         self.target = target
         self.cancellation = cancellation
         self.host = host
+        self.share = share
     }
 
     deinit {
@@ -74,6 +77,9 @@ final class CurlEasy {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(assets_easy_setopt_string(handle, CURLOPT_URL, url.absoluteString))
         try check(assets_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        if let share {
+            try check(assets_easy_setopt_share(handle, CURLOPT_SHARE, share.handle))
+        }
         try check(assets_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
         try check(assets_easy_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
         // Redirects are followed by CurlTransport, hop by hop, so each target is checked first.
@@ -149,6 +155,9 @@ final class CurlEasy {
             try check(assets_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size)))
             try check(assets_easy_setopt_read_callback(handle, CURLOPT_READFUNCTION, curlReadCallback))
             try check(assets_easy_setopt_pointer(handle, CURLOPT_READDATA, Unmanaged.passUnretained(self).toOpaque()))
+            // A reused connection that turns out closed is retried on a new one, from the start.
+            try check(assets_easy_setopt_seek_callback(handle, CURLOPT_SEEKFUNCTION, curlSeekCallback))
+            try check(assets_easy_setopt_pointer(handle, CURLOPT_SEEKDATA, Unmanaged.passUnretained(self).toOpaque()))
         case .multipart(let parts):
             try setMultipart(parts)
         }

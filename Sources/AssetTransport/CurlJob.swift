@@ -14,7 +14,8 @@ struct CurlJob: Sendable {
     var file: URL?
     var limit: Int64
 
-    func run(cancellation: CancellationFlag) throws -> Outcome {
+    /// Runs the request; its hops use `share`'s connections, DNS answers and TLS sessions.
+    func run(cancellation: CancellationFlag, share: CurlShare? = nil) throws -> Outcome {
         let deadline = ContinuousClock.now + timeout
         var url = request.url
         var method = request.method
@@ -28,7 +29,7 @@ struct CurlJob: Sendable {
                 throw TransportError(.timeout, "The transfer to \(url.host ?? "the server") timed out while following redirects; try again later, or allow more time.")
             }
             let target: CurlBodyTarget = file.map { .file($0, limit: limit) } ?? .memory(limit: limit)
-            let easy = try CurlEasy(target: target, cancellation: cancellation, host: url.host ?? "the server")
+            let easy = try CurlEasy(target: target, cancellation: cancellation, host: url.host ?? "the server", share: share)
             let hop = try easy.perform(
                 url: url, method: method, headers: headers, body: body, signature: signature,
                 connectTimeoutMs: configuration.connectTimeout.milliseconds, timeoutMs: remaining.milliseconds,

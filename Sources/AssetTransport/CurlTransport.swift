@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// A ``Transport`` over libcurl: the real network.
@@ -15,6 +16,10 @@ import Foundation
 /// or port, the request's headers are dropped so a credential never reaches another server.
 /// Proxies from the environment (`https_proxy`, `no_proxy`, …) apply, as libcurl does.
 ///
+/// A transport keeps connections open (HTTP keep-alive) and reuses them, with their DNS
+/// answers and TLS sessions, for its later transfers to the same server: calls one after
+/// another use one connection. Transfers that run at once each use a connection of their own.
+///
 /// - Important: `Sendable`; safe to share between tasks. Cancelling the calling task aborts
 ///   the transfer and throws `CancellationError`.
 public struct CurlTransport: Transport {
@@ -25,6 +30,8 @@ public struct CurlTransport: Transport {
     public var configuration: TransportConfiguration
     /// The threads this transport's transfers run on (shared by its copies).
     let threads: TransferThreads
+    /// The connection caches this transport's transfers reuse (shared by its copies).
+    let shares = CurlSharePool()
 
     /// Makes a transport; libcurl is initialized once per process on first use.
     ///
@@ -74,8 +81,10 @@ public struct CurlTransport: Transport {
                     throw CurlEasy.localFile(partial, errno: errno)
                 }
             }
-            guard rename(partial.path, destination.path) == 0 else {
-                throw CurlEasy.localFile(destination, errno: errno)
+            do throws(AtomicFileError) {
+                try AtomicFile.move(partial, to: destination)
+            } catch {
+                throw CurlEasy.localFile(destination, errno: error.code)
             }
             var response = outcome.response
             response.body = Data()
@@ -96,7 +105,7 @@ public struct CurlTransport: Transport {
                     continuation.resume(with: Result {
                         // Cancelled while it waited for a thread: never start it.
                         if flag.isCancelled { throw CancellationError() }
-                        return try job.run(cancellation: flag)
+                        return try shares.withShare { try job.run(cancellation: flag, share: $0) }
                     })
                 }
             }

@@ -5,13 +5,14 @@ import Foundation
 /// ```swift
 /// let recorder = RecordingTransport(
 ///     upstream: CurlTransport(), cassette: URL(fileURLWithPath: "api.cassette.json"),
-///     mode: .new, secrets: [apiKey]
+///     mode: .new, secrets: [apiKey], redactHeaders: ["x-api-key"]
 /// )
 /// let response = try await recorder.send(request)   // recorded, or replayed if already there
 /// ```
 ///
-/// The `ailabapi-api-key`, `Authorization`, `Proxy-Authorization` and `Cookie` headers, and
-/// any header named in `redactHeaders`, are written as ``Cassette/redacted``. Every save is
+/// The `Authorization`, `Proxy-Authorization`, `Cookie` and `x-amz-security-token` headers, and
+/// any header named in `redactHeaders` (such as an API's own key header), are written as
+/// ``Cassette/redacted``. Every save is
 /// refused, and nothing is written, if a secret of 8 characters or more would appear in the
 /// JSON or in a blob; the values of redacted headers, and a signed request's secret key and
 /// session token, count as secrets too. A request's ``HTTPRequest/signature`` is never
@@ -32,7 +33,8 @@ public struct RecordingTransport: Transport {
     ///   - cassette: the JSON file; its blobs live in `FILE.blobs/`.
     ///   - mode: when to go upstream; see ``RecordMode``.
     ///   - secrets: values that must never be written, such as the API key.
-    ///   - redactHeaders: more header names whose values are not recorded.
+    ///   - redactHeaders: more header names whose values are not recorded, such as the
+    ///     header an API takes its key in.
     public init(upstream: any Transport, cassette: URL, mode: RecordMode, secrets: [String], redactHeaders: [String] = []) {
         let resolved: RecordMode = switch mode {
         case .once: FileManager.default.fileExists(atPath: cassette.path) ? .none : .all

@@ -46,7 +46,7 @@ public enum URLPolicy {
             if !allowInsecureHTTP && !isLoopback(host: host) {
                 throw TransportError(
                     .schemeRefused,
-                    "Refused plain http to \(host)\(via); use https, or allow insecure http (--allow-insecure-http or ASSETS_ALLOW_HTTP=1) if you trust the network."
+                    "Refused plain http to \(host)\(via); use https, or allow insecure http if you trust the network."
                 )
             }
         default:

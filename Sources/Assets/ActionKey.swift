@@ -9,7 +9,7 @@ public enum ActionKey {
 
     /// - Parameter fitProfile: the fitting's version, for a photo that is fitted before it is
     ///   sent; `nil` for one sent byte for byte, whose key is the same as before fitting existed.
-    public static func make(input: ContentHash, options: ExtractionOptions, namespace: String, fitProfile: String? = nil) -> ContentHash {
+    public static func make(input: ContentHash, options: APIOptions, namespace: String, fitProfile: String? = nil) -> ContentHash {
         let fit = fitProfile.map { "fit=\($0)\n" } ?? ""
         return ContentHash.of("assets-action-v1\ninput=\(input.hex)\noperation=\(operation)\noptions=\(options.canonicalString)\nnamespace=\(namespace)\n\(fit)")
     }

@@ -7,7 +7,7 @@ import Synchronization
 extension AssetManager {
     /// The miss path, run once per action key in this process, under the key's file lock so
     /// that it also runs once across processes sharing the store.
-    func fetchShared(_ image: ImageSource, bytes: Data, identity: ExtractionIdentity, probe: ProbedImage, options: ExtractionOptions, store: Store) async throws -> Extraction {
+    func fetchShared(_ image: ImageSource, bytes: Data, identity: ExtractionIdentity, probe: ProbedImage, options: APIOptions, store: Store) async throws -> Extraction {
         let lock = try FileLock(url: store.locksFolder.appendingPathComponent(identity.actionKey.hex + ".lock"))
         try await lock.lockAsync()
         defer { lock.release() }
@@ -81,7 +81,7 @@ extension AssetManager {
     /// Each file must be a PNG of the element's stated size, RGBA for a cutout and grey for a
     /// mask, and each box must lie inside the photo; else the whole answer is
     /// `PLUGIN_BAD_RESULT` and nothing of it is stored.
-    static func resultImages(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, engine: String) throws(APIError) -> [Data]? {
+    static func resultImages(_ answer: EngineAnswer, probe: ProbedImage, options: APIOptions, engine: String) throws(APIError) -> [Data]? {
         var images: [Data] = []
         for (position, element) in answer.elements.enumerated() {
             if case .url = element.result {
@@ -145,22 +145,15 @@ extension AssetManager {
 
     /// The key never rests on disk, even if the API were to echo it in its answer.
     func redacted(_ text: String?) -> String? {
-        guard let text, let key = engine.secret, key.count >= 8 else { return text }
-        return text.replacingOccurrences(of: key, with: "<redacted>", options: .caseInsensitive)
+        text.map { Redaction.redact($0, secrets: [engine.secret]) }
     }
 
     func redacted(_ body: Data) -> Data {
-        guard let key = engine.secret, key.count >= 8 else { return body }
-        let needle = Data(key.utf8)
-        var clean = body
-        while let range = clean.range(of: needle) {
-            clean.replaceSubrange(range, with: Data("<redacted>".utf8))
-        }
-        return clean
+        Redaction.redact(body, secrets: [engine.secret])
     }
 
     /// One engine call, with its retries, within the engine's own call limit.
-    private func call(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async throws -> EngineAnswer {
+    private func call(_ bytes: Data, probe: ProbedImage, name: String, options: APIOptions, onRetry: @escaping @Sendable () -> Void) async throws -> EngineAnswer {
         let request = EngineRequest(
             bytes: bytes, sha256: ContentHash.of(bytes), probe: probe, name: name, options: options,
             timeout: configuration.transport.requestTimeout, onRetry: onRetry
@@ -171,7 +164,7 @@ extension AssetManager {
     }
 
     /// ``call(_:probe:name:options:onRetry:)`` as a value.
-    func callOutcome(_ bytes: Data, probe: ProbedImage, name: String, options: ExtractionOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<EngineAnswer, APIError> {
+    func callOutcome(_ bytes: Data, probe: ProbedImage, name: String, options: APIOptions, onRetry: @escaping @Sendable () -> Void) async -> Result<EngineAnswer, APIError> {
         do {
             return .success(try await call(bytes, probe: probe, name: name, options: options, onRetry: onRetry))
         } catch let error as APIError {
@@ -259,7 +252,7 @@ extension AssetManager {
     }
 
     /// The no-cache path: ask the engine, download to a temporary folder, store nothing.
-    func fetchUncached(_ image: ImageSource, bytes: Data, inputKey: ContentHash, probe: ProbedImage, options: ExtractionOptions) async throws -> Extraction {
+    func fetchUncached(_ image: ImageSource, bytes: Data, inputKey: ContentHash, probe: ProbedImage, options: APIOptions) async throws -> Extraction {
         try spend.take(for: image.displayName, store: store)
         let retries = RetryCount()
         let answer: EngineAnswer

@@ -170,7 +170,7 @@ extension AssetManager {
     }
 
     /// The masks of an answer: its result files checked, or its result URLs downloaded at once.
-    private func maskImages(_ answer: EngineAnswer, probe: ProbedImage, options: ExtractionOptions, scratch: URL) async throws -> [Data] {
+    private func maskImages(_ answer: EngineAnswer, probe: ProbedImage, options: APIOptions, scratch: URL) async throws -> [Data] {
         if let images = try Self.resultImages(answer, probe: probe, options: options, engine: engine.identity.name) {
             return images
         }

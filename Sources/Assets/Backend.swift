@@ -49,7 +49,23 @@ public struct BackendConfiguration: Sendable {
 
 /// Why a backend cannot be made from this configuration, as one sentence.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is missing, so a front end (the CLI) can add its own way to give it.
+    public enum Kind: Sendable, Hashable {
+        /// The backend needs an API key and has none.
+        case missingAPIKey
+        /// The backend needs a cassette file and has none.
+        case missingCassette
+        /// The backend cannot run in the record mode asked for.
+        case recordModeRefused
+        /// Anything else.
+        case other
+    }
+
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, kind: Kind = .other) {
+        self.message = message
+        self.kind = kind
+    }
     public var description: String { message }
 }

@@ -105,19 +105,19 @@ public struct BackendRegistry: Sendable {
         registry.register("mock", summary: "A simulated API in this process: no key, no network, no credits.") { _, manager in
             MockEngine(retryPolicy: manager.retryPolicy)
         }
-        registry.register("record", summary: "The remote API, writing every exchange to --cassette FILE (needs a key).") { configuration throws(ConfigurationError) in
+        registry.register("record", summary: "The remote API, writing every exchange to a cassette file (needs a key).") { configuration throws(ConfigurationError) in
             let key = try requireKey(configuration, backend: "record")
             let cassette = try requireCassette(configuration, backend: "record")
             let transport = RecordingTransport(
                 upstream: CurlTransport(configuration: configuration.transport), cassette: cassette,
-                mode: configuration.recordMode ?? .once, secrets: [key]
+                mode: configuration.recordMode ?? .once, secrets: [key], redactHeaders: [HeadExtractionAPI.apiKeyHeader]
             )
             return Backend(name: "record", transport: transport, baseURL: configuration.apiBase, namespace: Backend.realNamespace, apiKey: key)
         }
-        registry.register("replay", summary: "Answers from --cassette FILE only: no key, no network.") { configuration throws(ConfigurationError) in
+        registry.register("replay", summary: "Answers from a cassette file only: no key, no network.") { configuration throws(ConfigurationError) in
             let cassette = try requireCassette(configuration, backend: "replay")
             if let mode = configuration.recordMode, mode != .none {
-                throw ConfigurationError("The replay backend only replays; use --record-mode none, or --backend record to record.")
+                throw ConfigurationError("The replay backend only replays; use record mode none, or the record backend to record.", kind: .recordModeRefused)
             }
             return Backend(name: "replay", transport: ReplayTransport(cassette: cassette), baseURL: configuration.apiBase, namespace: Backend.realNamespace, apiKey: configuration.apiKey, requiresKey: false)
         }
@@ -126,14 +126,14 @@ public struct BackendRegistry: Sendable {
 
     private static func requireKey(_ configuration: BackendConfiguration, backend: String) throws(ConfigurationError) -> String {
         guard let key = configuration.apiKey, !key.isEmpty else {
-            throw ConfigurationError("The \(backend) backend needs an API key; set AILAB_API_KEY or pass --api-key-file FILE.")
+            throw ConfigurationError("The \(backend) backend needs an API key; give it the AILabTools API key.", kind: .missingAPIKey)
         }
         return key
     }
 
     private static func requireCassette(_ configuration: BackendConfiguration, backend: String) throws(ConfigurationError) -> URL {
         guard let cassette = configuration.cassette else {
-            throw ConfigurationError("The \(backend) backend needs --cassette FILE.")
+            throw ConfigurationError("The \(backend) backend needs a cassette file.", kind: .missingCassette)
         }
         return cassette
     }

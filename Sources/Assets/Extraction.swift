@@ -59,7 +59,7 @@ public struct Extraction: Sendable, Hashable {
 
 /// The options of one extraction, beyond the photo.
 public struct ExtractOptions: Sendable, Hashable {
-    public var api: ExtractionOptions
+    public var api: APIOptions
     /// Read and write the store (`true`), or neither (`false`).
     public var useCache: Bool
     /// What to do with a photo the engine would refuse as it is (too large, rotated by EXIF,
@@ -69,7 +69,7 @@ public struct ExtractOptions: Sendable, Hashable {
     /// `PIXEL_LIMIT_EXCEEDED` before it is decoded.
     public var maxPixels: Int
 
-    public init(api: ExtractionOptions = ExtractionOptions(), useCache: Bool = true, fit: FitMode = .auto, maxPixels: Int = FitMode.defaultMaxPixels) {
+    public init(api: APIOptions = APIOptions(), useCache: Bool = true, fit: FitMode = .auto, maxPixels: Int = FitMode.defaultMaxPixels) {
         self.api = api
         self.useCache = useCache
         self.fit = fit

@@ -116,13 +116,13 @@ public struct EngineRequest: Sendable {
     public var probe: ProbedImage
     /// The name the photo goes by in messages.
     public var name: String
-    public var options: ExtractionOptions
+    public var options: APIOptions
     /// The longest the call may take (the API's call timeout, a plugin's `deadline_ms`).
     public var timeout: Duration
     /// Told of each retry of a transient failure.
     public var onRetry: @Sendable () -> Void
 
-    public init(bytes: Data, sha256: ContentHash, probe: ProbedImage, name: String, options: ExtractionOptions, timeout: Duration, onRetry: @escaping @Sendable () -> Void = {}) {
+    public init(bytes: Data, sha256: ContentHash, probe: ProbedImage, name: String, options: APIOptions, timeout: Duration, onRetry: @escaping @Sendable () -> Void = {}) {
         self.bytes = bytes
         self.sha256 = sha256
         self.probe = probe

@@ -1,4 +1,5 @@
 import AssetStore
+import DurableFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ public struct ResultExporter: Sendable {
                     continue
                 }
                 guard force else {
-                    throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; pass --force to replace it, or choose another --out.")
+                    throw APIError(code: "OUTPUT_EXISTS", errorClass: .input, message: "\(target.path) already exists with different content; replace it, or choose another output folder.")
                 }
             }
             pending.append((element, target))
@@ -68,28 +69,22 @@ public struct ResultExporter: Sendable {
             } catch let error as StoreError where error.kind != .corruptBlob {
                 throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: error.message)
             } catch {
-                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; run `assets cache verify --repair` and extract again.")
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) is missing or not a regular file; repair the store and extract again.")
             }
             guard ContentHash.of(bytes) == element.sha256 else {
-                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) does not match its hash; run `assets cache verify --repair` and extract again.")
+                throw APIError(code: "RESULT_UNREADABLE", errorClass: .internal, message: "The stored result \(element.sha256.hex) does not match its hash; repair the store and extract again.")
             }
             contents.append((bytes, target))
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for (bytes, target) in contents {
-                let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp-\(UUID().uuidString)")
-                try FileWrite.write(bytes, to: temporary)
-                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
-                guard rename(temporary.path, target.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    try? FileManager.default.removeItem(at: temporary)
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
-                }
+                // A reader sees the old file or the new one, never half of one.
+                try AtomicFile.write(bytes, to: target)
             }
         } catch {
-            let reason = (error as? StoreError)?.message ?? (error as NSError).localizedDescription
-            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another --out.")
+            let reason = (error as? AtomicFileError)?.reason.lowercased() ?? (error as NSError).localizedDescription
+            throw APIError(code: "OUTPUT_UNWRITABLE", errorClass: .internal, message: "Cannot write the results into \(folder.path): \(reason); check the folder or choose another output folder.")
         }
         return targets
     }

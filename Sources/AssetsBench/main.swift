@@ -196,7 +196,7 @@ case "shared-hit":
     // One host pays (the mock, in process) and publishes.
     let first = try await manager("payer").extract(.data(photo, name: "bench.jpg"))
     guard first.cache == .miss, let head = first.elements.first else { fatalError("the first extraction is not a miss with a head") }
-    let actionKey = ActionKey.make(input: first.inputSHA256, options: ExtractionOptions(), namespace: "mock")
+    let actionKey = ActionKey.make(input: first.inputSHA256, options: APIOptions(), namespace: "mock")
     var floor: [Double] = []
     var hits: [Double] = []
     let clock = ContinuousClock()

@@ -57,7 +57,7 @@ struct BackendOptions: ParsableArguments {
         do {
             return try await registry.makeEngine(backendName, configuration: try configuration(), manager: manager, environment: environment)
         } catch {
-            throw Terminal.fail(error.message)
+            throw Terminal.fail(FlagAdvice.message(error))
         }
     }
 

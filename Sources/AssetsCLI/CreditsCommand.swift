@@ -30,7 +30,7 @@ struct CreditsCommand: AsyncParsableCommand {
         } catch {
             await manager.shutdown()
             Terminal.flush()
-            Terminal.err("failed: \(error.message) [\(error.code)]")
+            Terminal.err("failed: \(FlagAdvice.advised(error).message) [\(error.code)]")
             throw ExitCode(1)
         }
     }

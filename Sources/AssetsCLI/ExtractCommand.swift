@@ -72,7 +72,7 @@ struct ExtractCommand: AsyncParsableCommand {
         // The shared tier sits behind the store: with --no-cache there is neither.
         configuration.shared = cache ? try await sharedOptions.openChecked(warn: !quiet) : nil
         let manager = AssetManager(store: store, engine: try await backendOptions.makeEngine(configuration), configuration: configuration)
-        let options = ExtractOptions(api: ExtractionOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
+        let options = ExtractOptions(api: APIOptions(returnForm: returnForm.flatMap(ReturnForm.init(rawValue:))), useCache: cache, fit: fit, maxPixels: maxPixels)
         let outputFolder = URL(fileURLWithPath: out ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
 
         let inputs = InputCollector.collect(paths)

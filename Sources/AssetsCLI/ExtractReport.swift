@@ -33,6 +33,7 @@ struct ExtractReport {
                 for path in paths { Terminal.out(path.path) }
             }
         case .failure(let error):
+            let error = FlagAdvice.advised(error)
             failed += 1
             if json {
                 Terminal.out(Terminal.json(ErrorLine(input: input, error: error)))

@@ -18,7 +18,7 @@ struct StoreOptions: ParsableArguments {
         do {
             return try Store(at: location, readOnly: readOnlyIfUnwritable && Store.isUnwritable(location))
         } catch let error as StoreError {
-            throw Terminal.fail(error.message)
+            throw Terminal.fail(FlagAdvice.message(error))
         }
     }
 }

@@ -58,12 +58,13 @@ enum Terminal {
 }
 
 extension Terminal {
-    /// Runs a store operation; a ``StoreError`` becomes one `Error:` line and exit status 2.
+    /// Runs a store operation; a ``StoreError`` becomes one `Error:` line (with the flags that
+    /// fix it, see ``FlagAdvice``) and exit status 2.
     static func run<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {
-            throw fail(error.message)
+            throw fail(FlagAdvice.message(error))
         }
     }
 }

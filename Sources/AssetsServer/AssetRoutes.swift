@@ -34,7 +34,8 @@ import Hummingbird
 ///   - manager: shared by every request. It needs a store, which the blob route serves from:
 ///     with `store: nil` every extraction is answered 500 `STORE_REQUIRED` (and logged), and
 ///     nothing is called upstream.
-///   - configuration: client keys, the public base URL, the body cap.
+///   - configuration: who may call (client keys, or `authentication: .none`), the public
+///     base URL, the body cap.
 ///   - metrics: where to count hits, misses, errors and latencies, if anywhere.
 /// - Important: With a `publicURL` under a group, include the group's path in it.
 public func addAssetRoutes<Context: RequestContext>(
@@ -54,11 +55,13 @@ func addAssetRoutes<Context: RequestContext>(
     boundAddress: BoundAddress?
 ) {
     let extraction = ExtractionRoute(manager: manager, configuration: configuration, metrics: metrics, boundAddress: boundAddress)
-    router.group()
-        .add(middleware: ClientKeyMiddleware(keys: configuration.clientKeys, metrics: metrics))
-        .post(RouterPath(HeadExtractionAPI.extractionPath)) { request, context in
-            try await extraction.respond(to: request, context: context)
-        }
+    let group = router.group()
+    if case .keys(let keys) = configuration.authentication {
+        group.add(middleware: ClientKeyMiddleware(keys: keys, metrics: metrics))
+    }
+    group.post(RouterPath(HeadExtractionAPI.extractionPath)) { request, context in
+        try await extraction.respond(to: request, context: context)
+    }
     if let store = manager.store {
         let fetch: (@Sendable (ContentHash) async -> Void)? = manager.configuration.shared == nil ? nil : { @Sendable hash in
             _ = try? await manager.blobFile(hash)

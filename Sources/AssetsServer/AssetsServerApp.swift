@@ -53,15 +53,15 @@ public struct AssetsServerApp: Sendable {
     }
 
     /// Refuses an extraction request from its head alone, as the route would, without reading
-    /// its body: a missing or unknown client key (`401`), an announced body over the cap (`413`).
+    /// its body: a missing or unknown client key when keys are required (`401`), an announced body over the cap (`413`).
     static func screen(_ configuration: AssetsServerConfiguration) -> ConnectionGuard.Screen {
-        let keys = configuration.clientKeys
+        let authentication = configuration.authentication
         let limit = configuration.maxBodyBytes
         return { head in
             guard head.method == .POST else { return nil }
             let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             guard path.hasSuffix(HeadExtractionAPI.extractionPath) else { return nil }
-            if !keys.accepts(head.headers.first(name: HeadExtractionAPI.apiKeyHeader)) {
+            if !authentication.admits(head.headers.first(name: HeadExtractionAPI.apiKeyHeader)) {
                 return refusal(EnvelopeFailure(code: "ERROR_APPLICATIONS_NOT_EXISTS"))
             }
             if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > limit {
@@ -90,7 +90,7 @@ public struct AssetsServerApp: Sendable {
         defer { manager.flush() }
         try await ServerRunner.run(
             router: makeRouter(), host: host, port: port, serverName: "assets", logger: logger,
-            bound: bound, collectBodies: (configuration.maxBodyBytes, { [keys = configuration.clientKeys] in keys.accepts($0.headerFields[ServerHeaders.apiKey]) }),
+            bound: bound, collectBodies: (configuration.maxBodyBytes, { [authentication = configuration.authentication] in authentication.admits($0.headerFields[ServerHeaders.apiKey]) }),
             limits: configuration.limits, screen: Self.screen(configuration),
             onConnectionEvent: { [metrics, logger, overLimit = OverLimitLog()] event, refusal in
                 metrics.recordConnectionEvent(event.rawValue)

@@ -8,10 +8,23 @@ import Foundation
 ///     clientKeys: ClientKeys(["client1"]),
 ///     publicURL: URL(string: "https://cdn.example.com/heads")
 /// )
+/// // Or, with callers already checked in front of the server:
+/// let open = AssetsServerConfiguration(authentication: .none)
 /// ```
 public struct AssetsServerConfiguration: Sendable {
-    /// The keys clients may present in `ailabapi-api-key`.
-    public var clientKeys: ClientKeys
+    /// Who may call the extraction endpoint: clients with a key, or (``ClientAuthentication/none``) anyone.
+    public var authentication: ClientAuthentication
+
+    /// The keys clients may present in `ailabapi-api-key`; empty with ``ClientAuthentication/none``.
+    /// Setting it requires those keys.
+    @available(*, deprecated, message: "Use authentication, which can also be .none.")
+    public var clientKeys: ClientKeys {
+        get {
+            if case .keys(let keys) = authentication { return keys }
+            return ClientKeys([])
+        }
+        set { authentication = .keys(newValue) }
+    }
     /// The base of `image_url` in answers (`{publicURL}/blobs/<sha256>.png`). Without one, the
     /// base is `http://` and the `Host` the client reached the server by.
     public var publicURL: URL?
@@ -33,10 +46,21 @@ public struct AssetsServerConfiguration: Sendable {
     /// 64 MiB plus 64 KiB: the body cap when uploads are fitted.
     public static let fittingMaxBodyBytes = 67_108_864 + 64 * 1024
 
+    /// A configuration that serves only clients presenting one of `clientKeys`.
+    ///
     /// - Parameter maxBodyBytes: `nil` for the default of `fit`: ``defaultMaxBodyBytes``, or
     ///   ``fittingMaxBodyBytes`` when fitting.
     public init(clientKeys: ClientKeys, publicURL: URL? = nil, maxBodyBytes: Int? = nil, fit: FitMode = .never, maxPixels: Int = FitMode.defaultMaxPixels, limits: ServerLimits = ServerLimits()) {
-        self.clientKeys = clientKeys
+        self.init(authentication: .keys(clientKeys), publicURL: publicURL, maxBodyBytes: maxBodyBytes, fit: fit, maxPixels: maxPixels, limits: limits)
+    }
+
+    /// A configuration with the given ``ClientAuthentication``: `.keys(…)`, or `.none` to
+    /// serve every request without a key.
+    ///
+    /// - Parameter maxBodyBytes: `nil` for the default of `fit`: ``defaultMaxBodyBytes``, or
+    ///   ``fittingMaxBodyBytes`` when fitting.
+    public init(authentication: ClientAuthentication, publicURL: URL? = nil, maxBodyBytes: Int? = nil, fit: FitMode = .never, maxPixels: Int = FitMode.defaultMaxPixels, limits: ServerLimits = ServerLimits()) {
+        self.authentication = authentication
         self.publicURL = publicURL
         self.maxBodyBytes = maxBodyBytes ?? (fit == .auto ? Self.fittingMaxBodyBytes : Self.defaultMaxBodyBytes)
         self.fit = fit

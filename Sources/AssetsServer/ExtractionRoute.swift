@@ -36,7 +36,7 @@ struct ExtractionRoute: Sendable {
         do {
             extraction = try await manager.extract(
                 .data(upload.image, name: upload.filename),
-                options: ExtractOptions(api: ExtractionOptions(returnForm: upload.returnForm), fit: configuration.fit, maxPixels: configuration.maxPixels)
+                options: ExtractOptions(api: APIOptions(returnForm: upload.returnForm), fit: configuration.fit, maxPixels: configuration.maxPixels)
             )
         } catch {
             metrics?.recordError(code: error.code)

@@ -4,7 +4,7 @@
 #include <curl/curl.h>
 
 // Swift cannot call C variadic functions, so each use of curl_easy_setopt,
-// curl_easy_getinfo and curl_multi_setopt gets one typed wrapper here.
+// curl_easy_getinfo, curl_multi_setopt and curl_share_setopt gets one typed wrapper here.
 // No logic: every wrapper forwards its arguments unchanged.
 
 static inline long assets_curl_global_all(void) { return CURL_GLOBAL_ALL; }
@@ -45,6 +45,16 @@ static inline CURLcode assets_easy_setopt_read_callback(CURL *handle, CURLoption
     return curl_easy_setopt(handle, option, callback);
 }
 
+/// For CURLOPT_SEEKFUNCTION.
+static inline CURLcode assets_easy_setopt_seek_callback(CURL *handle, CURLoption option, curl_seek_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
+/// For CURLOPT_SHARE.
+static inline CURLcode assets_easy_setopt_share(CURL *handle, CURLoption option, CURLSH *share) {
+    return curl_easy_setopt(handle, option, share);
+}
+
 /// For CURLOPT_XFERINFOFUNCTION.
 static inline CURLcode assets_easy_setopt_xferinfo_callback(CURL *handle, CURLoption option, curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, option, callback);
@@ -76,6 +86,28 @@ static inline CURLMcode assets_multi_setopt_long(CURLM *handle, CURLMoption opti
 
 static inline CURLMcode assets_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
     return curl_multi_setopt(handle, option, value);
+}
+
+// MARK: curl_share_setopt
+
+/// For CURLSHOPT_SHARE and CURLSHOPT_UNSHARE, whose argument is a curl_lock_data as a long.
+static inline CURLSHcode assets_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
+}
+
+/// For CURLSHOPT_USERDATA.
+static inline CURLSHcode assets_share_setopt_pointer(CURLSH *share, CURLSHoption option, void *value) {
+    return curl_share_setopt(share, option, value);
+}
+
+/// For CURLSHOPT_LOCKFUNC.
+static inline CURLSHcode assets_share_setopt_lock_callback(CURLSH *share, CURLSHoption option, curl_lock_function callback) {
+    return curl_share_setopt(share, option, callback);
+}
+
+/// For CURLSHOPT_UNLOCKFUNC.
+static inline CURLSHcode assets_share_setopt_unlock_callback(CURLSH *share, CURLSHoption option, curl_unlock_function callback) {
+    return curl_share_setopt(share, option, callback);
 }
 
 #endif

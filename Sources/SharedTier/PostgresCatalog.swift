@@ -1,4 +1,5 @@
 import AssetStore
+import AssetTransport
 import Foundation
 import Logging
 import PostgresNIO
@@ -453,7 +454,9 @@ public final class PostgresCatalog: Sendable {
             // The simple-query protocol (the migrations) reports the older way.
             serverError = (state, message.fields[.message] ?? state)
         }
-        if let (state, said) = serverError {
+        if let (state, reported) = serverError {
+            // A server's message never holds the password, but one never reaches a log unchecked.
+            let said = Redaction.redact(reported, secrets: location.secrets)
             // 28: authorization; 3D: no such database; 42501: no permission.
             if state.hasPrefix("28") || state.hasPrefix("3D") || state == "42501" {
                 return SharedTierError.configuration("The shared catalog at \(location) refused to \(doing): \(said); check the user, password and database in the postgres:// URL.")

@@ -56,6 +56,6 @@ extension S3BlobBucket {
 
     /// `text` with the secret key and the token cut out, should a server ever echo them.
     private func scrubbed(_ text: String) -> String {
-        signature.secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+        Redaction.redact(text, secrets: signature.secrets)
     }
 }

@@ -94,7 +94,7 @@ import TestSupport
             _ = try blobs.read(hash)
         } catch let error as StoreError {
             #expect(error.kind == .corruptBlob)
-            #expect(error.message.contains("verify --repair"))
+            #expect(error.message.contains("repair the store"))
         }
     }
 

@@ -51,7 +51,7 @@ import TestSupport
                 _ = try store.catalog.entry(for: entry.actionKey)
             } throws: { error in
                 guard let error = error as? StoreError else { return false }
-                return error.kind == .malformedRow && error.message.contains("assets cache verify --repair")
+                return error.kind == .malformedRow && error.message.contains("repair the store") && !error.message.contains("assets cache")
                     && error.message.hasSuffix(".") && !error.message.dropLast().contains(". ")
             }
         }

@@ -89,7 +89,7 @@ import TestSupport
             _ = try Catalog(url: url)
         } throws: { error in
             guard let error = error as? StoreError else { return false }
-            return error.kind == .foreignCatalog && error.message.contains("not an assets catalog") && error.message.contains("--store")
+            return error.kind == .foreignCatalog && error.message.contains("not an assets catalog") && error.message.contains("use another store folder") && !error.message.contains("--")
         }
         #expect(throws: StoreError.self) { _ = try Store(at: folder.url) }
         #expect(try Data(contentsOf: url) == before)

@@ -22,19 +22,19 @@ struct RecordModeTests {
 
     /// A cassette holding one answer to GET /a, made through a fresh upstream.
     private func seed() async throws {
-        let recorder = RecordingTransport(upstream: FakeUpstream(), cassette: cassette, mode: .all, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: FakeUpstream(), cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         #expect(text(try await recorder.send(get("/a"))) == "answer 1 for /a")
     }
 
     @Test func onceRecordsOnlyWhenTheCassetteIsMissing() async throws {
         let first = FakeUpstream()
-        let recorder = RecordingTransport(upstream: first, cassette: cassette, mode: .once, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: first, cassette: cassette, mode: .once, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         #expect(recorder.mode == .all)
         _ = try await recorder.send(get("/a"))
         #expect(await first.calls == 1)
 
         let second = FakeUpstream()
-        let replayer = RecordingTransport(upstream: second, cassette: cassette, mode: .once, secrets: [fakeKey])
+        let replayer = RecordingTransport(upstream: second, cassette: cassette, mode: .once, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         #expect(replayer.mode == .none)
         #expect(text(try await replayer.send(get("/a"))) == "answer 1 for /a")
         let miss = await transportError { _ = try await replayer.send(get("/b")) }
@@ -45,7 +45,7 @@ struct RecordModeTests {
     @Test func newReplaysMatchesAndAppendsTheRest() async throws {
         try await seed()
         let upstream = FakeUpstream()
-        let recorder = RecordingTransport(upstream: upstream, cassette: cassette, mode: .new, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: upstream, cassette: cassette, mode: .new, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         #expect(text(try await recorder.send(get("/a"))) == "answer 1 for /a")
         #expect(text(try await recorder.send(get("/b"))) == "answer 1 for /b")
         #expect(text(try await recorder.send(get("/b"))) == "answer 1 for /b")
@@ -60,7 +60,7 @@ struct RecordModeTests {
     @Test func allRecordsAfresh() async throws {
         try await seed()
         let upstream = FakeUpstream()
-        let recorder = RecordingTransport(upstream: upstream, cassette: cassette, mode: .all, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: upstream, cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         _ = try await upstream.send(get("/warm-up"))
         #expect(text(try await recorder.send(get("/a"))) == "answer 2 for /a")
         #expect(await upstream.calls == 2)
@@ -107,7 +107,7 @@ struct RecordModeTests {
     }
 
     @Test func concurrentRecordingsAllLand() async throws {
-        let recorder = RecordingTransport(upstream: FakeUpstream(), cassette: cassette, mode: .all, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: FakeUpstream(), cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<8 { group.addTask { _ = try await recorder.send(get("/item/\(index)")) } }
             try await group.waitForAll()
@@ -120,7 +120,7 @@ struct RecordModeTests {
     }
 
     @Test func savingRefusesAnEchoedSecretAndWritesNothing() async throws {
-        let recorder = RecordingTransport(upstream: FakeUpstream(echoHeader: "ailabapi-api-key"), cassette: cassette, mode: .all, secrets: [fakeKey])
+        let recorder = RecordingTransport(upstream: FakeUpstream(echoHeader: "ailabapi-api-key"), cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"])
         let sent = await transportError { _ = try await recorder.send(get("/echo")) }
         #expect(sent?.code == .cassette)
         #expect(sent?.message.contains("secret") == true)
@@ -143,7 +143,7 @@ struct RecordModeTests {
     }
 
     @Test func shortSecretsAreNotChecked() async throws {
-        let recorder = RecordingTransport(upstream: FakeUpstream(echoHeader: "ailabapi-api-key"), cassette: cassette, mode: .all, secrets: ["k-1234"])
+        let recorder = RecordingTransport(upstream: FakeUpstream(echoHeader: "ailabapi-api-key"), cassette: cassette, mode: .all, secrets: ["k-1234"], redactHeaders: ["ailabapi-api-key"])
         let request = HTTPRequest(url: URL(string: "https://api.test/short")!, headers: [HTTPHeader("ailabapi-api-key", "k-1234")])
         #expect(text(try await recorder.send(request)) == "answer 1 for /short seen k-1234")
         let json = String(decoding: try Data(contentsOf: cassette), as: UTF8.self)

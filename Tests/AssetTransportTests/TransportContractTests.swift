@@ -24,10 +24,10 @@ struct TransportContractTests {
         case .curl:
             try await Self.script(CurlTransport(), base: base, folder: folder)
         case .record:
-            try await Self.script(RecordingTransport(upstream: CurlTransport(), cassette: cassette, mode: .all, secrets: [fakeKey]), base: base, folder: folder)
+            try await Self.script(RecordingTransport(upstream: CurlTransport(), cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"]), base: base, folder: folder)
             #expect(try Cassette.load(from: cassette).interactions.count == 5)
         case .replay:
-            try await Self.script(RecordingTransport(upstream: CurlTransport(), cassette: cassette, mode: .all, secrets: [fakeKey]), base: base, folder: folder)
+            try await Self.script(RecordingTransport(upstream: CurlTransport(), cassette: cassette, mode: .all, secrets: [fakeKey], redactHeaders: ["ailabapi-api-key"]), base: base, folder: folder)
             server.stop()
             try await Self.script(ReplayTransport(cassette: cassette), base: base, folder: folder)
         }

@@ -46,6 +46,26 @@ import Testing
         #expect(!String(buffer: response.body).contains("sk-secret-guess"))
     }
 
+    @Test(arguments: [nil, "", "any-key-at-all"])
+    func withoutAuthenticationEveryRequestIsServed(key: String?) async throws {
+        let open = try ServerFixture(authentication: ClientAuthentication.none)
+        let image = try Form.fixture("grace_hopper.jpg")
+        let response = try await open.test { client in
+            try await client.execute(uri: path, method: .post, headers: Form.headers(key: key), body: Form.body(image: image))
+        }
+        #expect(response.status == .ok)
+        let envelope = try WireEnvelope(response.body)
+        #expect(envelope.data?.elements.count == 1)
+        #expect(open.extractionCalls == 1)
+    }
+
+    @Test func theChoiceIsExplicitAndTheOldInitializerRequiresKeys() {
+        #expect(AssetsServerConfiguration(clientKeys: ClientKeys(["k"])).authentication.admits("k"))
+        #expect(!AssetsServerConfiguration(clientKeys: ClientKeys(["k"])).authentication.admits(nil))
+        #expect(!AssetsServerConfiguration(authentication: .keys(ClientKeys([]))).authentication.admits(""))
+        #expect(AssetsServerConfiguration(authentication: .none).authentication.admits(nil))
+    }
+
     @Test func keysFileSkipsCommentsAndBlankLines() throws {
         let keys = ClientKeys.parseFile("# team keys\n\nalpha\n  beta  \n# gamma\n")
         #expect(keys.count == 2)

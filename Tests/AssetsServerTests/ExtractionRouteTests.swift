@@ -46,7 +46,7 @@ import Testing
         // Same geometry as the mock answered the manager with.
         let mock = MockService()
         let direct = try await mock.send(HeadExtractionAPI.extractionRequest(
-            baseURL: mock.baseURL, image: .data(image), format: .jpeg, options: ExtractionOptions(), apiKey: nil
+            baseURL: mock.baseURL, image: .data(image), format: .jpeg, options: APIOptions(), apiKey: nil
         ))
         let expected = try #require(try Envelope.decode(direct.body, httpStatus: direct.status).data?.elements?.first)
         #expect(element.width == expected.width && element.height == expected.height)

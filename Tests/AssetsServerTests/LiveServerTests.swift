@@ -54,6 +54,16 @@ import TestSupport
         }
     }
 
+    @Test func withoutAuthenticationAKeylessUploadIsServedOverTheSocket() async throws {
+        try await LiveServers.run(authentication: .none) { servers in
+            let image = try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))
+            let response = try await CurlTransport().send(servers.upload(image, key: nil))
+            #expect(response.status == 200)
+            #expect(try Envelope.decode(response.body, httpStatus: response.status).data?.elements?.count == 1)
+            #expect(servers.mock.counters.value.extractionCalls == 1)
+        }
+    }
+
     @Test func anAnnouncedOversizedBodyIsRefusedBeforeItIsSent() async throws {
         try await LiveServers.run { servers in
             let port = try #require(servers.serveURL.port)

@@ -44,7 +44,7 @@ import TestSupport
     @Test func aMaskIsAnotherActionWithItsOwnSingleChannelResult() async throws {
         let manager = fixture.manager()
         let cutout = try await manager.extract(gracePhoto)
-        let mask = try await manager.extract(gracePhoto, options: ExtractOptions(api: ExtractionOptions(returnForm: .mask)))
+        let mask = try await manager.extract(gracePhoto, options: ExtractOptions(api: APIOptions(returnForm: .mask)))
         #expect(mask.cache == .miss)
         #expect(fixture.calls == 2)
         #expect(mask.elements[0].sha256 != cutout.elements[0].sha256)
@@ -200,7 +200,7 @@ import TestSupport
         fixture.mock.faults.withLock { $0.requireKey = true }
         let manager = fixture.manager(namespace: Backend.realNamespace, apiKey: key)
         _ = try await manager.extract(gracePhoto)
-        _ = try await manager.extract(astronautPhoto, options: ExtractOptions(api: ExtractionOptions(returnForm: .mask)))
+        _ = try await manager.extract(astronautPhoto, options: ExtractOptions(api: APIOptions(returnForm: .mask)))
         manager.flush()
         let files = allFileContents(under: fixture.store.root)
         #expect(files.count > 3)

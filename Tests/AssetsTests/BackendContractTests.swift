@@ -51,7 +51,7 @@ import TestSupport
         }
 
         // A mask: single-channel.
-        let mask = try await manager.extract(astronautPhoto, options: ExtractOptions(api: ExtractionOptions(returnForm: .mask), useCache: false))
+        let mask = try await manager.extract(astronautPhoto, options: ExtractOptions(api: APIOptions(returnForm: .mask), useCache: false))
         for element in mask.elements {
             #expect(try PNGCodec.decodeInfo(Data(contentsOf: element.fileURL)).channels == 1)
         }

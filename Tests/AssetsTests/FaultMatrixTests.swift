@@ -150,7 +150,7 @@ import TestSupport
         let manager = fixture.manager(transport: echoing, namespace: Backend.realNamespace, apiKey: key)
         let probe = try await echoing.send(HeadExtractionAPI.extractionRequest(
             baseURL: fixture.mock.baseURL, image: .data(try Data(contentsOf: Repository.fixture("grace_hopper.jpg"))),
-            format: .jpeg, options: ExtractionOptions(), apiKey: key, timeout: nil))
+            format: .jpeg, options: APIOptions(), apiKey: key, timeout: nil))
         #expect(String(decoding: probe.body, as: UTF8.self).contains(key), "the transport really echoes the key")
         _ = try await manager.extract(gracePhoto)
         manager.flush()

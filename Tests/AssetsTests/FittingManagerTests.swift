@@ -88,7 +88,7 @@ import TestSupport
         let big = try await FixturePhotos.resized("grace_hopper.jpg", by: 4, to: folder.path("big.jpg"))
         let fixture = try ManagerFixture()
         let manager = AssetManager(store: fixture.store, engine: SeeingEngine())
-        let mask = try await manager.extract(.file(big), options: ExtractOptions(api: ExtractionOptions(returnForm: .mask)))
+        let mask = try await manager.extract(.file(big), options: ExtractOptions(api: APIOptions(returnForm: .mask)))
         let cutout = try await manager.extract(.file(big))
         #expect(mask.fitted != nil)
         for (maskElement, cutoutElement) in zip(mask.elements, cutout.elements) {

@@ -65,6 +65,8 @@ import Glibc
         let lines = result.stderrText.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("Error: ") == true)
+        // The store says "use a folder"; the command line adds the flag that does it.
+        #expect(lines.first?.contains("--store DIR") == true)
         #expect(result.stdout.isEmpty)
     }
 

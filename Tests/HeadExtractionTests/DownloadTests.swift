@@ -20,7 +20,7 @@ import TestSupport
         let photo = ImageBytes.bmp(width: 120, height: 90)
         let answer = try await client().extract(
             .data(photo), probe: try ImageProbe.probe(photo, name: "p.bmp"),
-            options: ExtractionOptions(returnForm: mask ? .mask : nil)
+            options: APIOptions(returnForm: mask ? .mask : nil)
         )
         return try #require(answer.elements.first?.imageURL)
     }

@@ -69,7 +69,7 @@ import Testing
         #expect(credits.message.contains("abc123"))
         #expect(credits.requestID == "abc123")
         let auth = APIError.fromAnswer(code: "ERROR_APPLICATIONS_NOT_EXISTS", httpStatus: 401)
-        #expect(auth.message.contains("check the key"))
+        #expect(auth.message.contains("check the API key"))
         let transient = APIError.fromAnswer(code: "UNKNOWN_ERROR", httpStatus: 500)
         #expect(transient.message.contains("try again later"))
         #expect(transient.message.hasSuffix("."))

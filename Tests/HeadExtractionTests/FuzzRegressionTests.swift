@@ -56,8 +56,8 @@ import Testing
         let envelope = try Envelope.decode(data, httpStatus: 200)
         #expect(envelope.requestID == Self.secret && envelope.isSuccess(httpStatus: 200))
         let error = #expect(throws: APIError.self) { try envelope.resultElements(redacting: Self.secret) }
-        #expect(error?.code == "MALFORMED_RESPONSE" && error?.requestID == "[redacted]")
-        #expect(error?.message == "The API answered HTTP 200 reporting success but without data.elements; try again later (request id [redacted]).")
+        #expect(error?.code == "MALFORMED_RESPONSE" && error?.requestID == "<redacted>")
+        #expect(error?.message == "The API answered HTTP 200 reporting success but without data.elements; try again later (request id <redacted>).")
     }
 
     /// Found by Fuzz/FuzzEnvelope: the API's words held the key with a capital first letter, which
@@ -66,10 +66,10 @@ import Testing
         let data = try Self.input("FuzzEnvelope", "crash-capitalized-key-lowercased.json")
         let failure = try Envelope.decode(data, httpStatus: 429).failure(httpStatus: 429, redacting: Self.secret)
         #expect(failure.code == "HTTP_429" && failure.errorClass == .transient)
-        #expect(failure.message == "The API is busy or failing (HTTP_429: [redacted]x); try again later.")
+        #expect(failure.message == "The API is busy or failing (HTTP_429: <redacted>x); try again later.")
 
         let direct = APIError.fromAnswer(code: "VENDOR_NEW_CODE", httpStatus: 500, apiMessage: "Sk-fuzz-0123456789abcdef is revoked.", redacting: Self.secret)
-        #expect(direct.message == "The API is busy or failing (VENDOR_NEW_CODE: [redacted] is revoked); try again later.")
+        #expect(direct.message == "The API is busy or failing (VENDOR_NEW_CODE: <redacted> is revoked); try again later.")
     }
 
     @Test(arguments: inputs("FuzzPNGCodec"))

@@ -9,7 +9,7 @@ import Testing
     @Test func dataUploadIsAMultipartPostWithTheImageField() throws {
         let bytes = ImageBytes.png(width: 64, height: 64)
         let request = HeadExtractionAPI.extractionRequest(
-            baseURL: base, image: .data(bytes), format: .png, options: ExtractionOptions(), apiKey: "k-123"
+            baseURL: base, image: .data(bytes), format: .png, options: APIOptions(), apiKey: "k-123"
         )
         #expect(request.method == "POST")
         #expect(request.url.absoluteString == "https://api.example.com/api/cutout/portrait/avatar-extraction")
@@ -22,7 +22,7 @@ import Testing
     @Test func fileUploadIsStreamedWithTheProbedContentType() throws {
         let url = Fixtures.url("grace_hopper.jpg")
         let request = HeadExtractionAPI.extractionRequest(
-            baseURL: base, image: .file(url), format: .jpeg, options: ExtractionOptions(returnForm: .mask), apiKey: nil
+            baseURL: base, image: .file(url), format: .jpeg, options: APIOptions(returnForm: .mask), apiKey: nil
         )
         guard case .multipart(let parts) = request.body else { Issue.record("not multipart"); return }
         #expect(parts.map(\.name) == ["image", "return_form"])
@@ -35,7 +35,7 @@ import Testing
     @Test func emptyKeySendsNoHeaderAndBasePathIsKept() {
         let request = HeadExtractionAPI.extractionRequest(
             baseURL: URL(string: "http://127.0.0.1:8081/prefix/")!, image: .data(Data([1])), format: .bmp,
-            options: ExtractionOptions(), apiKey: ""
+            options: APIOptions(), apiKey: ""
         )
         #expect(request.headers[name: "ailabapi-api-key"] == nil)
         #expect(request.url.absoluteString == "http://127.0.0.1:8081/prefix/api/cutout/portrait/avatar-extraction")
@@ -49,9 +49,9 @@ import Testing
     }
 
     @Test func optionsHaveACanonicalString() throws {
-        #expect(ExtractionOptions().canonicalString == "")
-        #expect(ExtractionOptions(returnForm: .mask).canonicalString == "return_form=mask")
-        let decoded = try JSONDecoder().decode(ExtractionOptions.self, from: JSONEncoder().encode(ExtractionOptions(returnForm: .mask)))
+        #expect(APIOptions().canonicalString == "")
+        #expect(APIOptions(returnForm: .mask).canonicalString == "return_form=mask")
+        let decoded = try JSONDecoder().decode(APIOptions.self, from: JSONEncoder().encode(APIOptions(returnForm: .mask)))
         #expect(decoded.returnForm == .mask)
     }
 }

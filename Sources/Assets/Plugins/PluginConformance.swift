@@ -163,7 +163,7 @@ public enum PluginConformance {
             let elements = try items.enumerated().map { position, item throws(APIError) in
                 try PluginEngine.element(item, position: position, output: output, engine: name)
             }
-            let options = ExtractionOptions(returnForm: form.isEmpty ? nil : ReturnForm(rawValue: form))
+            let options = APIOptions(returnForm: form.isEmpty ? nil : ReturnForm(rawValue: form))
             _ = try AssetManager.resultImages(EngineAnswer(elements: elements), probe: probe, options: options, engine: name)
             return nil
         } catch {

@@ -149,7 +149,7 @@ public final class PluginEngine: ExtractionEngine {
     public func extract(_ request: EngineRequest) async throws(APIError) -> EngineAnswer {
         let form = request.options.returnForm?.rawValue ?? ""
         guard startFailure != nil || returnForms.contains(form) else {
-            throw APIError(code: "UNSUPPORTED_PARAMETER_VALUES", errorClass: .input, message: "The \(name) backend cannot give \(form.isEmpty ? "cutouts" : "masks"); \(form.isEmpty ? "pass --return-form mask" : "leave out --return-form mask").")
+            throw APIError(code: "UNSUPPORTED_PARAMETER_VALUES", errorClass: .input, message: "The \(name) backend cannot give \(form.isEmpty ? "cutouts" : "masks"); \(form.isEmpty ? "ask for masks" : "ask for cutouts").")
         }
         do {
             return try await retryPolicy.run(
@@ -230,7 +230,7 @@ public final class PluginEngine: ExtractionEngine {
                     self?.forget(process)
                 }
             }
-            throw APIError(code: "PLUGIN_TIMEOUT", errorClass: .transient, message: "The \(name) backend gave no answer for \(request.name) within \(Self.seconds(request.timeout)); try again, or allow more time with --timeout.")
+            throw APIError(code: "PLUGIN_TIMEOUT", errorClass: .transient, message: "The \(name) backend gave no answer for \(request.name) within \(Self.seconds(request.timeout)); try again, or allow more time.")
         case .crashed(let line):
             forget(process, crashed: true)
             let last = line ?? process.lastStderrLine

@@ -6,7 +6,7 @@ import Foundation
 /// ```swift
 /// let client = HeadExtractionClient(transport: transport, baseURL: HeadExtractionAPI.defaultBaseURL, apiKey: key)
 /// let probed = try ImageProbe.probe(fileAt: photo)
-/// let answer = try await client.extract(.file(photo), probe: probed, options: ExtractionOptions())
+/// let answer = try await client.extract(.file(photo), probe: probed, options: APIOptions())
 /// for (index, element) in answer.elements.enumerated() {
 ///     _ = try await client.downloadResult(element.imageURL, to: folder.appendingPathComponent("\(index).png"))
 /// }
@@ -57,7 +57,7 @@ public struct HeadExtractionClient: Sendable {
     /// - Throws: ``APIError``; `MISSING_API_KEY` (class `auth`) before any call when there is no
     ///   key and ``requiresKey`` is set.
     public func extract(
-        _ image: ImageUpload, probe: ProbedImage, options: ExtractionOptions = ExtractionOptions(),
+        _ image: ImageUpload, probe: ProbedImage, options: APIOptions = APIOptions(),
         onRetry: @Sendable (APIError) -> Void = { _ in }
     ) async throws(APIError) -> ExtractionAnswer {
         let key = try requireKey()
@@ -83,7 +83,7 @@ public struct HeadExtractionClient: Sendable {
         return try await withRetries(onRetry: onRetry) { _ throws(APIError) in
             let (response, envelope) = try await call(request)
             guard let payload = try? JSONDecoder().decode(CreditsPayload.self, from: response.body), let balances = payload.data else {
-                let requestID = envelope.requestID.map { APIError.redact($0, apiKey) }
+                let requestID = envelope.requestID.map { Redaction.redact($0, secrets: [apiKey]) }
                 throw Envelope.malformed("reporting success but without a data array of balances", httpStatus: response.status, requestID: requestID)
             }
             return balances

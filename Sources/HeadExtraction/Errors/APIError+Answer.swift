@@ -1,3 +1,4 @@
+import AssetTransport
 import Foundation
 
 extension APIError {
@@ -14,21 +15,21 @@ extension APIError {
         retryAfter: Duration? = nil, redacting secret: String? = nil
     ) -> APIError {
         // Anything the API sent back may echo the key: the code, the words, even the id.
-        let code = code.flatMap { $0.isEmpty ? nil : redact($0, secret) }
-        let requestID = requestID.map { redact($0, secret) }
+        let code = code.flatMap { $0.isEmpty ? nil : Redaction.redact($0, secrets: [secret]) }
+        let requestID = requestID.map { Redaction.redact($0, secrets: [secret]) }
         let errorClass = ErrorClassifier.classify(code: code, httpStatus: httpStatus)
         let stableCode = code ?? "HTTP_\(httpStatus)"
         let info = code.flatMap(ErrorCodeTable.info(for:))
-        let detail = redact(info?.description ?? apiMessage ?? "HTTP status \(httpStatus)", secret)
-        // Redact the fragment too: lowercasing an echoed "Sk-…" can spell the key again.
-        let reason = "\(stableCode): \(redact(sentenceFragment(detail), secret))"
+        let detail = Redaction.redact(info?.description ?? apiMessage ?? "HTTP status \(httpStatus)", secrets: [secret])
+        // Redaction ignores case, so lowercasing the fragment cannot spell an echoed "Sk-…" again.
+        let reason = "\(stableCode): \(sentenceFragment(detail))"
 
         let message: String
         switch (errorClass, code) {
         case (.credits, _):
             message = "The AILabTools account is out of credits (\(reason)); recharge it and try again"
         case (.auth, _):
-            message = "The API refused the key (\(reason)); check the key in AILAB_API_KEY or --api-key-file"
+            message = "The API refused the key (\(reason)); check the API key"
         case (.transient, _):
             message = "The API is busy or failing (\(reason)); try again later"
         case (.content, "ERROR_NO_FACE_IN_FILE"?), (.content, "ERROR_FACE_COUNT_INVALID"?):

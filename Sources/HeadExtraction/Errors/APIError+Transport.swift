@@ -15,7 +15,7 @@ extension APIError {
         case .cassette: .internal
         default: error.isTransient ? .transient : .internal
         }
-        self.init(code: error.code.rawValue, errorClass: errorClass, message: Self.redact(error.message, secret))
+        self.init(code: error.code.rawValue, errorClass: errorClass, message: Redaction.redact(error.message, secrets: [secret]))
     }
 
     /// Any error a transport threw, as an ``APIError``.
@@ -26,7 +26,7 @@ extension APIError {
         case is CancellationError: .cancelled
         default: APIError(
             code: TransportError.Code.other.rawValue, errorClass: .transient,
-            message: redact("The transfer failed (\(error)); try again later.", secret)
+            message: Redaction.redact("The transfer failed (\(error)); try again later.", secrets: [secret])
         )
         }
     }
@@ -37,13 +37,8 @@ extension APIError {
     /// No API key: refused before any call.
     static let missingKey = APIError(
         code: "MISSING_API_KEY", errorClass: .auth,
-        message: "No API key is set; set AILAB_API_KEY or pass --api-key-file with a file that holds the key."
+        message: "No API key is set; give the client your AILabTools API key."
     )
-
-    static func redact(_ text: String, _ secret: String?) -> String {
-        guard let secret, !secret.isEmpty else { return text }
-        return text.replacingOccurrences(of: secret, with: "[redacted]")
-    }
 }
 
 extension APIError {

@@ -1,5 +1,6 @@
 import AssetTransport
 import Crypto
+import DurableFiles
 import Foundation
 
 /// A simulated Head Extraction API, as a ``Transport``: no key, no network, deterministic answers.
@@ -68,7 +69,7 @@ public final class MockService: Transport, Sendable {
         let (response, png) = try result(for: request.url, limit: limit)
         guard let png else { return response }
         do {
-            try png.write(to: destination, options: .atomic)
+            try AtomicFile.write(png, to: destination)
         } catch {
             throw TransportError(.localFile, "The download cannot be written to \(destination.path); check the folder exists and is writable.")
         }

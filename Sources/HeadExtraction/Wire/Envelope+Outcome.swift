@@ -1,3 +1,4 @@
+import AssetTransport
 import Foundation
 
 extension Envelope {
@@ -55,7 +56,7 @@ extension Envelope {
     /// - Throws: ``APIError`` `MALFORMED_RESPONSE` when `data.elements` is missing or an element
     ///   has no usable `image_url`.
     public func resultElements(redacting secret: String? = nil) throws(APIError) -> [ResultElement] {
-        let requestID = requestID.map { APIError.redact($0, secret) }
+        let requestID = requestID.map { Redaction.redact($0, secrets: [secret]) }
         guard let elements = data?.elements else {
             throw Self.malformed("reporting success but without data.elements", httpStatus: 200, requestID: requestID)
         }

@@ -6,7 +6,7 @@ import Foundation
 /// ```swift
 /// let request = HeadExtractionAPI.extractionRequest(
 ///     baseURL: HeadExtractionAPI.defaultBaseURL, image: .file(photo), format: probed.format,
-///     options: ExtractionOptions(), apiKey: key)
+///     options: APIOptions(), apiKey: key)
 /// ```
 public enum HeadExtractionAPI {
     /// `POST`: the Head Extraction endpoint.
@@ -32,7 +32,7 @@ public enum HeadExtractionAPI {
     ///   - apiKey: sent as `ailabapi-api-key` only when given and not empty.
     ///   - timeout: the total time for the call; `nil` uses the transport's default.
     public static func extractionRequest(
-        baseURL: URL, image: ImageUpload, format: ImageFormat, options: ExtractionOptions,
+        baseURL: URL, image: ImageUpload, format: ImageFormat, options: APIOptions,
         apiKey: String?, timeout: Duration? = nil
     ) -> HTTPRequest {
         let filename = "image.\(format.fileExtension)"

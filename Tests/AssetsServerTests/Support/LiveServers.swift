@@ -28,7 +28,10 @@ struct LiveServers {
     }
 
     /// Starts both servers, runs `body`, and stops them.
-    static func run(_ body: @Sendable (LiveServers) async throws -> Void) async throws {
+    static func run(
+        authentication: ClientAuthentication = .keys(ClientKeys([clientKey])),
+        _ body: @Sendable (LiveServers) async throws -> Void
+    ) async throws {
         let folder = TemporaryDirectory("assets-live")
         let store = try Store(at: folder.url.appendingPathComponent("store"))
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -42,7 +45,7 @@ struct LiveServers {
             configuration.retryPolicy = .none
             let manager = AssetManager(store: store, backend: backend, configuration: configuration)
             let serve = AssetsServerApp(
-                manager: manager, configuration: AssetsServerConfiguration(clientKeys: ClientKeys([clientKey])),
+                manager: manager, configuration: AssetsServerConfiguration(authentication: authentication),
                 port: 0, logger: quietLogger
             )
             let serveURL = try await start(in: &group) { onListening in try await serve.run(onListening: onListening) }

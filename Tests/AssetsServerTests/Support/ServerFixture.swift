@@ -20,7 +20,8 @@ struct ServerFixture {
 
     static let clientKey = "client-key-1"
 
-    init(publicURL: URL? = nil, maxBodyBytes: Int? = nil, fit: FitMode = .never) throws {
+    /// - Parameter authentication: by default, the keys ``clientKey`` and `second-key`.
+    init(publicURL: URL? = nil, maxBodyBytes: Int? = nil, fit: FitMode = .never, authentication: ClientAuthentication? = nil) throws {
         store = try Store(at: folder.url.appendingPathComponent("store"))
         var configuration = AssetManagerConfiguration()
         configuration.retryPolicy = .none
@@ -34,7 +35,10 @@ struct ServerFixture {
         logger.logLevel = .critical
         server = AssetsServerApp(
             manager: manager,
-            configuration: AssetsServerConfiguration(clientKeys: ClientKeys([Self.clientKey, "second-key"]), publicURL: publicURL, maxBodyBytes: maxBodyBytes, fit: fit),
+            configuration: AssetsServerConfiguration(
+                authentication: authentication ?? .keys(ClientKeys([Self.clientKey, "second-key"])),
+                publicURL: publicURL, maxBodyBytes: maxBodyBytes, fit: fit
+            ),
             logger: logger
         )
     }

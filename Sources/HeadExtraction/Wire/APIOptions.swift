@@ -1,10 +1,10 @@
 /// The options of one extraction, as sent to the API and as part of the cache key.
 ///
 /// ```swift
-/// let options = ExtractionOptions(returnForm: .mask)
+/// let options = APIOptions(returnForm: .mask)
 /// options.canonicalString   // "return_form=mask"
 /// ```
-public struct ExtractionOptions: Sendable, Hashable, Codable {
+public struct APIOptions: Sendable, Hashable, Codable {
     /// `nil` asks for the default 4-channel PNG cutout.
     public var returnForm: ReturnForm?
 
