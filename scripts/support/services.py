@@ -4,7 +4,7 @@
     with Moto(work) as s3:      s3.endpoint, s3.key_id, s3.secret (a bucket "bench" exists)
 
 PostgreSQL refuses to run as root: as root, its folders belong to `postgres` and it runs through
-runuser. Nothing is downloaded; both stop when the `with` block ends.
+runuser, in a folder of its own under the temporary folder. Nothing is downloaded; both stop when the `with` block ends.
 """
 
 import glob
@@ -14,6 +14,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,7 +50,8 @@ class Postgres:
         self.bin = postgres_bin()
         if not self.bin:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql-15)")
-        self.folder = os.path.join(work, "pg")
+        # Not inside `work`: a mkdtemp folder is 0700, so user postgres could not reach a folder in it.
+        self.folder = None
         self.port = free_port()
         self.password = secrets.token_hex(12)
         self.url = "postgres://assets:%s@127.0.0.1:%d/assets?sslmode=disable" % (self.password, self.port)
@@ -59,13 +61,15 @@ class Postgres:
         return (["runuser", "-u", "postgres", "--"] + command) if os.geteuid() == 0 else command
 
     def __enter__(self):
-        os.makedirs(self.folder, mode=0o755)
-        os.chmod(os.path.dirname(self.folder), 0o755)
+        self.folder = tempfile.mkdtemp(prefix="assets-pg-")
+        os.chmod(self.folder, 0o755)
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         data = os.path.join(self.folder, "data")
-        subprocess.run(self.as_owner([os.path.join(self.bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        made = subprocess.run(self.as_owner([os.path.join(self.bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if made.returncode != 0:
+            raise RuntimeError("initdb failed in %s: %s" % (self.folder, made.stderr.strip()))
         self.process = subprocess.Popen(self.as_owner([
             os.path.join(self.bin, "postgres"), "-D", data, "-p", str(self.port), "-k", self.folder,
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -83,6 +87,8 @@ class Postgres:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=30)
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Moto:
