@@ -425,28 +425,24 @@ public final class PostgresCatalog: Sendable {
                 race.finish(.failure(CancellationError()))
             }
         } catch {
-            throw Self.unwrapped(error).map { $0 } ?? classify(error, doing: doing)
+            switch Self.unwrapped(error) {
+            case let error as SharedTierError: throw error
+            case is CancellationError: throw CancellationError()
+            case let error: throw classify(error, doing: doing)
+            }
         }
     }
 
-    /// The error inside a transaction's failure, and a ``SharedTierError`` or cancellation as
-    /// it is; `nil` for one to classify.
-    private static func unwrapped(_ error: any Error) -> (any Error)? {
-        switch error {
-        case let error as SharedTierError: return error
-        case is CancellationError: return CancellationError()
-        case let error as PostgresTransactionError:
-            guard let inner = error.closureError ?? error.beginError ?? error.commitError else { return nil }
-            return unwrapped(inner)
-        default: return nil
-        }
+    /// The error inside a transaction's failure (its body's, its BEGIN's or its COMMIT's);
+    /// any other error as it is.
+    private static func unwrapped(_ error: any Error) -> any Error {
+        guard let transaction = error as? PostgresTransactionError,
+              let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError else { return error }
+        return unwrapped(inner)
     }
 
     /// A postgres-nio failure as one sentence and a kind, without the password.
     func classify(_ error: any Error, doing: String) -> SharedTierError {
-        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
-            return classify(inner, doing: doing)
-        }
         var serverError: (state: String, said: String)?
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             serverError = (state, error.serverInfo?[.message] ?? state)

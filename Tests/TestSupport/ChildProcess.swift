@@ -23,31 +23,45 @@ public enum ChildProcess {
     /// environment.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String?] = [:], currentDirectory: URL? = nil) async throws -> ProcessResult {
         try await onOwnThread {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            process.environment = merged(environment)
-            if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            let exited = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in exited.signal() }
-            try process.run()
-            // Read both pipes while the child runs, so that a full pipe cannot stall it.
-            nonisolated(unsafe) var outData = Data()
-            let readerDone = DispatchSemaphore(value: 0)
-            Thread {
-                outData = out.fileHandleForReading.readDataToEndOfFile()
-                readerDone.signal()
-            }.start()
-            let errData = err.fileHandleForReading.readDataToEndOfFile()
-            readerDone.wait()
-            exited.wait()
-            return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
+            try runBlocking(executable, arguments, environment: merged(environment), currentDirectory: currentDirectory)
         }
+    }
+
+    /// Runs `executable` to its end on the calling thread, which it blocks; kills it with
+    /// SIGKILL after `timeout`, if one is given. `environment` is the child's whole environment.
+    public static func runBlocking(_ executable: URL, _ arguments: [String], environment: [String: String], currentDirectory: URL? = nil,
+                                   timeout: Duration? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        let processID = process.processIdentifier
+        let killer = DispatchWorkItem { kill(processID, SIGKILL) }
+        if let timeout {
+            let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds), execute: killer)
+        }
+        defer { killer.cancel() }
+        // Read both pipes while the child runs, so that a full pipe cannot stall it.
+        nonisolated(unsafe) var outData = Data()
+        let readerDone = DispatchSemaphore(value: 0)
+        Thread {
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            readerDone.signal()
+        }.start()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        readerDone.wait()
+        exited.wait()
+        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
     }
 
     /// Waits for a process started elsewhere, without blocking a cooperative thread.

@@ -12,8 +12,20 @@ public final class MotoServer: @unchecked Sendable {
     public let accessKeyID: String
     public let secretAccessKey: String
 
-    /// `moto_server` on `PATH` (`.ci/run` puts its venv there), or `nil`.
-    public static let executable: URL? = ServiceProcess.which("moto_server")
+    /// `$ASSETS_MOTO_SERVER`, else the one `.ci/run` installs (`~/.cache/assets/moto-bin`),
+    /// else `moto_server` on `PATH`, or `nil`. Not `PATH` first: an older moto there (5.2.1)
+    /// checks a signed `prefix=a%2F` query wrongly.
+    public static let executable: URL? = {
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        let candidates = [environment["ASSETS_MOTO_SERVER"].map { URL(fileURLWithPath: $0) },
+                          cache.appendingPathComponent("assets/moto-bin/moto_server")]
+        for case let candidate? in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        return ServiceProcess.which("moto_server")
+    }()
 
     /// Whether the tests that need moto can run here.
     public static var isAvailable: Bool { executable != nil }

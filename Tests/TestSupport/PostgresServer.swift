@@ -361,34 +361,9 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs `executable` (as the server's user) to its end; kills it after `timeout`. Blocks.
     private static func runAsServerUser(_ executable: URL, _ arguments: [String], in directory: URL, timeout: Duration = .seconds(120)) throws -> ProcessResult {
         let (program, fullArguments) = asServerUser(executable, arguments)
-        let process = Process()
-        process.executableURL = program
-        process.arguments = fullArguments
-        process.environment = ChildProcess.merged(cleanEnvironment)
-        // A folder the server's user can enter (the tests' own may not be).
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        nonisolated(unsafe) var outData = Data()
-        let readerDone = DispatchSemaphore(value: 0)
-        Thread {
-            outData = stdout.fileHandleForReading.readDataToEndOfFile()
-            readerDone.signal()
-        }.start()
-        let processID = process.processIdentifier
-        let timer = DispatchWorkItem { kill(processID, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: timer)
-        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
-        readerDone.wait()
-        exited.wait()
-        timer.cancel()
-        return ProcessResult(status: process.terminationStatus, stdout: outData, stderr: errData)
+        // In a folder the server's user can enter (the tests' own may not be).
+        return try ChildProcess.runBlocking(program, fullArguments, environment: ChildProcess.merged(cleanEnvironment),
+                                            currentDirectory: directory, timeout: timeout)
     }
 
     /// Waits for async work from a thread of its own (never a cooperative one).

@@ -91,11 +91,24 @@ class Postgres:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def moto_executable():
+    """$ASSETS_MOTO_SERVER, else the one .ci/run installs, else moto_server on PATH.
+
+    Not PATH first: pyenv's python3 puts its own bin folder first on PATH, and a moto_server
+    there (5.2.1 was) may check a signed `prefix=a%2F` query wrongly.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for candidate in (os.environ.get("ASSETS_MOTO_SERVER"), os.path.join(cache, "assets", "moto-bin", "moto_server")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("moto_server")
+
+
 class Moto:
     def __init__(self, work):
-        self.executable = shutil.which("moto_server")
+        self.executable = moto_executable()
         if not self.executable:
-            raise RuntimeError("moto_server is not on PATH (.ci/run installs moto[server])")
+            raise RuntimeError("moto_server is not installed (.ci/run installs moto[server]; or set ASSETS_MOTO_SERVER)")
         self.port = free_port()
         self.endpoint = "http://127.0.0.1:%d" % self.port
         self.process = None
