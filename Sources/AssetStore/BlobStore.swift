@@ -12,6 +12,7 @@ import Darwin
 /// into place, so a blob file is either whole or absent. Putting the same bytes twice stores
 /// them once. The catalog row that points at a blob is committed only after the rename, so a
 /// crash in between leaves an orphan file that `gc` sweeps, never a row without its file.
+/// (``putUnsynced(_:)`` defers the fsyncs to ``sync(_:)``, which must come before the row.)
 ///
 /// - Important: `BlobStore` is a value that only knows its root folder; it is safe to use from
 ///   any thread and any process.
@@ -56,17 +57,56 @@ public struct BlobStore: Sendable {
         return Int64(info.st_size)
     }
 
-    /// Stores `data` and returns its hash. A blob already stored (a regular file of the same
-    /// size) is not rewritten; anything else at its path (a symlink, a short file) is replaced.
+    /// Stores `data` and returns its hash, durably: the file and its name are fsynced before
+    /// this returns, so a catalog row may point at the blob from then on.
+    ///
+    /// A blob already stored (a regular file whose bytes match its name) is not rewritten, only
+    /// fsynced (another writer may have left it ``putUnsynced(_:)``); anything else at its
+    /// path (a symlink, a short or torn file) is replaced.
     @discardableResult
     public func put(_ data: Data) throws -> (hash: ContentHash, size: Int64) {
+        try put(data, sync: true)
+    }
+
+    /// Stores `data` whole for every reader at once, but leaves it to ``sync(_:)`` to reach
+    /// the disk: for a copy whose original is kept elsewhere (a shared tier's), so that the
+    /// answer need not wait for two fsyncs.
+    ///
+    /// No catalog row may point at the blob before ``sync(_:)`` returns. A power cut before it
+    /// may leave a torn file with no row; ``put(_:)`` and ``check(_:size:)`` see it as such.
+    @discardableResult
+    public func putUnsynced(_ data: Data) throws -> (hash: ContentHash, size: Int64) {
+        try put(data, sync: false)
+    }
+
+    /// Makes a blob written by ``putUnsynced(_:)`` durable: its file, then its folder.
+    ///
+    /// - Throws: ``StoreError`` `.corruptBlob` when the blob is missing, or the `fsync`'s failure.
+    public func sync(_ hash: ContentHash) throws {
+        let path = path(for: hash)
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT || errno == ELOOP {
+                throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
+            }
+            throw Self.ioError("open", path)
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Self.ioError("fsync", path) }
+        AtomicFile.syncFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
+    private func put(_ data: Data, sync: Bool) throws -> (hash: ContentHash, size: Int64) {
         let hash = ContentHash.of(data)
-        if size(of: hash) == Int64(data.count) { return (hash, Int64(data.count)) }
+        if size(of: hash) == Int64(data.count), check(hash, size: Int64(data.count)) == .intact {
+            if sync { try self.sync(hash) }
+            return (hash, Int64(data.count))
+        }
         let destination = url(for: hash)
         try createShard(for: destination)
         do throws(AtomicFileError) {
             try AtomicFile.write(
-                data, to: destination, syncFile: true, syncFolder: true,
+                data, to: destination, syncFile: sync, syncFolder: sync,
                 temporaryName: Self.temporaryPrefix + UUID().uuidString
             )
         } catch {
@@ -86,7 +126,8 @@ public struct BlobStore: Sendable {
         defer { close(file.descriptor) }
         let hash = try ContentHash.of(descriptor: file.descriptor, path: source.path)
         let size = file.size
-        if self.size(of: hash) == size {
+        if self.size(of: hash) == size, check(hash, size: size) == .intact {
+            try sync(hash)
             unlink(source.path)
             return (hash, size)
         }

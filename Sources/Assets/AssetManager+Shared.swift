@@ -210,7 +210,9 @@ extension AssetManager {
         case .ok:
             let heads: [ContentHash: Data]
             do {
-                guard let found = try await shared.guarded({ try await shared.heads(of: entry, except: { store.blobs.contains($0) }) }) else {
+                // A head in L1 is used only if intact: one left unsynced by a power cut may be torn.
+                let present = { (hash: ContentHash) in store.blobs.check(hash, size: nil) == .intact }
+                guard let found = try await shared.guarded({ try await shared.heads(of: entry, except: present) }) else {
                     logger.error("a shared answer's head is missing from the bucket; it is removed and paid for again", metadata: ["action_key": "\(key.hex)"])
                     try await shared.guarded { try await shared.catalog.remove(key) }
                     return nil
@@ -221,11 +223,12 @@ extension AssetManager {
                 try await shared.guarded { try await shared.catalog.remove(key) }
                 return nil
             }
-            // The heads are in L1 (written, fsynced, renamed) before the answer; the catalog row
-            // follows on a queue of its own (see ``backfillQueue``).
+            // The heads are in L1 (written and renamed) before the answer. Their fsyncs, then the
+            // catalog row, follow on a queue of its own (see ``backfillQueue``): the bucket keeps
+            // the answer meanwhile, and a row never points at a head not yet on disk.
             var placed: [Int: (hash: ContentHash, size: Int64)] = [:]
             for element in entry.elements {
-                placed[element.position] = try heads[element.blobKey].map { try store.blobs.put($0) } ?? (element.blobKey, element.blobSize)
+                placed[element.position] = try heads[element.blobKey].map { try store.blobs.putUnsynced($0) } ?? (element.blobKey, element.blobSize)
             }
             let identity = entry.identity
             let requestID = entry.requestID
@@ -233,6 +236,7 @@ extension AssetManager {
             let blobs = placed
             backfill { [logger] in
                 do {
+                    for hash in Set(blobs.values.map(\.hash)) { try store.blobs.sync(hash) }
                     try store.catalog.recordComplete(
                         identity, requestID: requestID, logID: nil,
                         elements: elements.map { CatalogEntry.Element(position: $0.position, width: $0.width, height: $0.height, x: $0.x, y: $0.y) },

@@ -135,6 +135,37 @@ import TestSupport
         #expect(try blobs.read(hash, verify: true) == data)
     }
 
+    @Test func aTornFileOfTheRightSizeIsRewrittenByBothPuts() throws {
+        // What a power cut can leave of a blob written unsynced: its name, its size, other bytes.
+        let data = Data((0..<5_000).map { UInt8($0 % 199) })
+        let hash = ContentHash.of(data)
+        let path = blobs.url(for: hash)
+        for put in [{ try blobs.put(data) }, { try blobs.put(fileAt: try written(data, to: "again.bin")) }] {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(count: data.count).write(to: path)
+            #expect(blobs.check(hash, size: Int64(data.count)) == .corrupt)
+            #expect(try put().hash == hash)
+            #expect(try blobs.read(hash, verify: true) == data)
+        }
+    }
+
+    @Test func anUnsyncedBlobIsReadableAtOnceAndSyncMakesItDurable() throws {
+        let data = Data("a head fetched from the shared tier".utf8)
+        let (hash, size) = try blobs.putUnsynced(data)
+        #expect(size == Int64(data.count))
+        #expect(try blobs.read(hash, verify: true) == data, "readers see the whole file before it is synced")
+        try blobs.sync(hash)
+        #expect(blobs.enumerateFiles().map(\.hash) == [hash], "no temporary file is left")
+        let absent = ContentHash.of(Data("never stored".utf8))
+        #expect(throws: StoreError.self) { try blobs.sync(absent) }
+    }
+
+    private func written(_ data: Data, to name: String) throws -> URL {
+        let file = folder.path(name)
+        try data.write(to: file)
+        return file
+    }
+
     @Test func readReadsTheWholeFile() throws {
         let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let (hash, _) = try blobs.put(data)
