@@ -5,15 +5,73 @@ import SharedTier
 import Synchronization
 
 /// The misses answered while the shared tier was down, to publish once it is back.
+///
+/// Each is also marked by an empty file named by its action key in the store's
+/// `shared-outbox` folder, so that an answer outlives the process that made it: a CLI run
+/// during an outage exits long before the tier is back, and the next manager on that store
+/// publishes what it left.
 final class Unpublished: Sendable {
     private let keys = Mutex<Set<ContentHash>>([])
-    /// Whether a task is publishing them now.
-    let retrying = Atomic<Bool>(false)
-    /// Set by the manager's shutdown: the task stops.
+    /// The store's `shared-outbox` folder, or `nil` without a store.
+    let folder: URL?
+    /// The task publishing them now, if any.
+    let task = Mutex<Task<Void, Never>?>(nil)
+    /// Set by the manager's shutdown: the task ends its pass, for at most ``graceAfterStop``.
     let stopped = Atomic<Bool>(false)
+    private let stoppedAt = Mutex<ContinuousClock.Instant?>(nil)
+    /// How long a pass may go on after a shutdown (what is left stays marked).
+    static let graceAfterStop = Duration.seconds(5)
 
+    init(store: Store?) {
+        folder = store?.root.appendingPathComponent("shared-outbox", isDirectory: true)
+    }
+
+    /// Puts `key` in line, here and in the outbox folder (best effort: without its mark, an
+    /// answer is still published while this process runs).
     func add(_ key: ContentHash) {
         keys.withLock { _ = $0.insert(key) }
+        guard let folder else { return }
+        if mkdir(folder.path, 0o755) != 0, errno != EEXIST { return }
+        let descriptor = open(folder.appendingPathComponent(key.hex).path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// `key` is published: its mark goes.
+    func done(_ key: ContentHash) {
+        guard let folder else { return }
+        unlink(folder.appendingPathComponent(key.hex).path)
+    }
+
+    /// The keys marked in the outbox folder by this or an earlier process, put in line.
+    @discardableResult
+    func loadMarks() -> Int {
+        guard let folder, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
+        let marked = names.compactMap(ContentHash.init(hex:))
+        keys.withLock { $0.formUnion(marked) }
+        return marked.count
+    }
+
+    /// The manager shuts down.
+    func stop() {
+        stoppedAt.withLock { $0 = $0 ?? .now }
+        stopped.store(true, ordering: .relaxed)
+    }
+
+    /// Whether a pass must end now: shut down longer ago than ``graceAfterStop``.
+    var pastGrace: Bool {
+        stoppedAt.withLock { $0.map { ContinuousClock.now - $0 >= Self.graceAfterStop } ?? false }
+    }
+
+    /// Sleeps `duration` in short steps; `false` as soon as the manager is shut down (a zero
+    /// pause is always taken: a pass begun at start runs even if the shutdown came first).
+    func pause(_ duration: Duration) async -> Bool {
+        guard duration > .zero else { return true }
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end {
+            if stopped.load(ordering: .relaxed) { return false }
+            try? await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
+        }
+        return !stopped.load(ordering: .relaxed)
     }
 
     func takeAll() -> Set<ContentHash> {
@@ -302,26 +360,41 @@ extension AssetManager {
                 identity: identity, state: entry.state == .ok ? .ok : .failed, errorCode: entry.errorCode,
                 errorMessage: entry.errorMessage, requestID: entry.requestID, elements: elements, host: shared.catalog.host
             )
-            try await shared.guarded { try await shared.catalog.publish(shareable, releasing: lease) }
+            _ = try await shared.guarded { try await shared.catalog.publish(shareable, releasing: lease) }
         }
     }
 
     /// Publishes the answers made while the tier was down, in a background task that tries
     /// every few seconds until none is left (or the manager shuts down).
-    private func republishLater(_ shared: SharedStorage, store: Store) {
-        guard !unpublished.isEmpty, unpublished.retrying.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        Task {
-            while !unpublished.stopped.load(ordering: .relaxed), !unpublished.isEmpty {
-                try? await Task.sleep(for: shared.options.breaker.cooldown)
-                guard shared.options.breaker.current != .open else { continue }
-                for key in unpublished.takeAll() {
-                    await publishQuietly(key, shared: shared, store: store)
+    ///
+    /// - Parameter immediately: try once at once (the answers an earlier process left), then
+    ///   every few seconds.
+    func republishLater(_ shared: SharedStorage, store: Store, immediately: Bool = false) {
+        unpublished.task.withLock { running in
+            guard running == nil, !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) else { return }
+            running = Task {
+                var pause = immediately ? Duration.zero : shared.options.breaker.cooldown
+                while !unpublished.isEmpty {
+                    guard await unpublished.pause(pause) else { break }
+                    pause = shared.options.breaker.cooldown
+                    guard shared.options.breaker.current != .open else { continue }
+                    for key in unpublished.takeAll() {
+                        // Long after a shutdown, the rest stay marked for the next manager on this store.
+                        if unpublished.pastGrace { unpublished.add(key); continue }
+                        await publishQuietly(key, shared: shared, store: store)
+                    }
                 }
+                unpublished.task.withLock { $0 = nil }
+                // A key added between the last look and the reset: start again.
+                if !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) { republishLater(shared, store: store) }
             }
-            unpublished.retrying.store(false, ordering: .releasing)
-            // A key added between the last look and the flag: start again.
-            if !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) { republishLater(shared, store: store) }
         }
+    }
+
+    /// Waits for the publishing task, if any, once a shutdown has told it to stop: it ends its
+    /// pass (for ``Unpublished/graceAfterStop`` at most) or its pause at once.
+    func waitForRepublishing() async {
+        await unpublished.task.withLock { $0 }?.value
     }
 
     /// ``publish(_:lease:shared:store:)`` of an answer made during an outage; a failure puts it
@@ -329,6 +402,7 @@ extension AssetManager {
     private func publishQuietly(_ key: ContentHash, shared: SharedStorage, store: Store) async {
         do {
             try await publishEntry(key, lease: nil, shared: shared, store: store)
+            unpublished.done(key)
             logger.info("published an answer made while the shared tier was down", metadata: ["action_key": "\(key.hex)"])
         } catch {
             unpublished.add(key)

@@ -41,8 +41,9 @@ public final class AssetManager: Sendable {
     let misses: CallLimiter
     /// Counts the engine calls against ``AssetManagerConfiguration/spendLimit``.
     let spend: SpendGuard
-    /// Answers made while the shared tier was down, to publish once it is back.
-    let unpublished = Unpublished()
+    /// Answers made while the shared tier was down, to publish once it is back (marked in the
+    /// store, so that the next manager on it publishes what this one could not).
+    let unpublished: Unpublished
     /// When this host last told the shared tier that an answer is in use.
     let sharedTouches = SharedTouches()
 
@@ -55,6 +56,10 @@ public final class AssetManager: Sendable {
         engineCalls = CallLimiter(permits: engine.limits.maxConcurrentCalls)
         spend = SpendGuard(configuration.spendLimit)
         tally = Tally(metrics: configuration.metrics ?? MetricsSystem.factory)
+        unpublished = Unpublished(store: store)
+        if let shared = configuration.shared, let store, unpublished.loadMarks() > 0 {
+            republishLater(shared, store: store, immediately: true)
+        }
     }
 
     /// Where this manager logs (``AssetManagerConfiguration/logger``).
@@ -129,7 +134,9 @@ public final class AssetManager: Sendable {
     /// Flushes the bookkeeping and stops the engine's processes (a plugin's). The manager may
     /// be used again afterwards: the engine starts anew on its next miss.
     public func shutdown() async {
-        unpublished.stopped.store(true, ordering: .relaxed)
+        unpublished.stop()
+        // The pass under way, for a few seconds at most: the rest stay marked in the store.
+        await waitForRepublishing()
         flush()
         await engine.shutdown()
     }

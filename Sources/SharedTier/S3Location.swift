@@ -45,7 +45,10 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SharedTierError`` of kind ``SharedTierError/Kind/configuration``, one
     ///   sentence that says what is wrong and what to write instead. It never repeats the URL,
     ///   which might hold a credential someone pasted into it.
-    public init(parsing text: String) throws {
+    ///
+    /// - Parameter defaultRegion: the region when the URL names none (the environment's
+    ///   `AWS_REGION`, as AWS's own tools read it, or ``defaultRegion``).
+    public init(parsing text: String, defaultRegion: String = S3Location.defaultRegion) throws {
         let example = "such as s3://BUCKET/PREFIX?region=REGION or s3://BUCKET/PREFIX?endpoint=http://HOST:PORT"
         guard let components = URLComponents(string: text.trimmingCharacters(in: .whitespacesAndNewlines)), components.scheme != nil else {
             throw SharedTierError.configuration("The shared blob store must be an s3:// URL, \(example); check ASSETS_SHARED_BLOBS.")
@@ -88,7 +91,7 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
         guard !components.percentEncodedPath.contains("%") else {
             throw SharedTierError.configuration("The prefix in the s3:// URL may only hold letters, digits, '-', '_', '.' and '/'; rename it.")
         }
-        try self.init(bucket: bucket, prefix: components.path, region: region ?? Self.defaultRegion, endpoint: endpoint)
+        try self.init(bucket: bucket, prefix: components.path, region: region ?? defaultRegion, endpoint: endpoint)
     }
 
     /// `PREFIX/ab/<sha256>`, where `ab` is the first two hex digits: the object's key.

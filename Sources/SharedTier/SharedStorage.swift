@@ -98,7 +98,9 @@ public final class SharedStorage: Sendable {
             throw SharedTierError.configuration("\(blobsVariable) is set but the shared catalog is not; set \(catalogVariable) (or pass the shared catalog file) too, or unset \(blobsVariable).")
         case (let catalogURL?, let blobsURL?):
             let location = try PostgresLocation(parsing: catalogURL)
-            let s3 = try S3Location(parsing: blobsURL)
+            // As the AWS CLI and SDKs do: AWS_REGION, else AWS_DEFAULT_REGION, when the URL names none.
+            let region = [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]].lazy.compactMap { $0 }.first { !$0.isEmpty }
+            let s3 = try S3Location(parsing: blobsURL, defaultRegion: region ?? S3Location.defaultRegion)
             let credentials = try S3Credentials.fromEnvironment(environment)
             var bucketOptions = S3BlobBucket.Options()
             bucketOptions.allowInsecureHTTP = environment["ASSETS_ALLOW_HTTP"] == "1"

@@ -259,6 +259,49 @@ struct FleetTests {
         _ = await fleet.stopAll()
     }
 
+    @Test func anAnswerACLIRunMadeDuringAnOutageIsPublishedByTheNextRunOnItsStore() async throws {
+        let fleet = try await Fleet()
+        let photos = try FixturePhotos.distinct(12).suffix(2).map { $0 }
+        let files = try photos.enumerated().map { index, photo in
+            let file = fleet.folder.path("outage-\(index).jpg")
+            try photo.write(to: file)
+            return file
+        }
+        let store = fleet.folder.path("laptop")
+        let outbox = store.appendingPathComponent("shared-outbox")
+        func extract(_ file: URL, store: URL) async throws -> ProcessResult {
+            try await ChildProcess.run(fleet.assets, [
+                "extract", file.path, "--json", "--backend", "remote", "--api-base", fleet.mockBase.absoluteString,
+                "--store", store.path, "--out", fleet.folder.path("out-\(UUID().uuidString.prefix(6))").path,
+            ], environment: fleet.environment())
+        }
+        func published() async throws -> String {
+            try await fleet.postgres.psql("SELECT count(*) FROM assets_shared_extractions", database: fleet.database).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        try await fleet.postgres.stop()
+        let during = try await extract(files[0], store: store)
+        #expect(during.status == 0, "\(during.stderrText)")
+        #expect(during.stdoutText.contains("\"cache\":\"miss\""))
+        #expect(!during.stderrText.contains(fleet.postgres.password))
+        // The run ended before the tier came back: its answer is marked in its store.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).count == 1)
+
+        try await fleet.postgres.restart()
+        // The next run on that store publishes it, beside its own work, before it exits.
+        let after = try await extract(files[1], store: store)
+        #expect(after.status == 0, "\(after.stderrText)")
+        #expect(try await published() == "2")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).isEmpty)
+        // Another host pays nothing for the photo of the outage.
+        let calls = try await fleet.upstreamCalls()
+        #expect(calls == 2)
+        let elsewhere = try await extract(files[0], store: fleet.folder.path("desktop"))
+        #expect(elsewhere.status == 0 && elsewhere.stdoutText.contains("\"cache\":\"hit\""), "\(elsewhere.stdoutText) \(elsewhere.stderrText)")
+        #expect(try await fleet.upstreamCalls() == calls)
+        _ = await fleet.stopAll()
+    }
+
     @Test func theOwnerOfAPaidCallKilledWithSIGKILLIsTakenOver() async throws {
         let fleet = try await Fleet()
         try await fleet.setLatency(milliseconds: 4000)

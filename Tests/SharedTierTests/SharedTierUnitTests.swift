@@ -87,6 +87,20 @@ import Testing
         #expect(shared.options.leaseTTL == .seconds(7) && shared.options.policy == .refuse)
     }
 
+    @Test func theRegionComesFromTheURLElseAWSRegionElseAWSDefaultRegion() throws {
+        func region(_ url: String, _ extra: [String: String]) throws -> String? {
+            try SharedStorage.fromEnvironment([
+                "ASSETS_SHARED_CATALOG": "postgres://u:pw@db/x", "ASSETS_SHARED_BLOBS": url,
+                "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": secret,
+            ].merging(extra) { $1 })?.bucket.location.region
+        }
+        #expect(try region("s3://bucket/p", [:]) == "us-east-1")
+        #expect(try region("s3://bucket/p", ["AWS_DEFAULT_REGION": "eu-central-1"]) == "eu-central-1")
+        #expect(try region("s3://bucket/p", ["AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-central-1"]) == "eu-west-1")
+        #expect(try region("s3://bucket/p?region=ap-south-1", ["AWS_REGION": "eu-west-1"]) == "ap-south-1")
+        #expect(throws: SharedTierError.self) { try region("s3://bucket/p", ["AWS_REGION": "not a region"]) }
+    }
+
     @Test(arguments: [("ASSETS_SHARED_LEASE_TTL", "0"), ("ASSETS_SHARED_LEASE_TTL", "soon"), ("ASSETS_SHARED_OUTAGE", "maybe")])
     func badTuningIsAConfigurationError(_ name: String, _ value: String) {
         #expect(throws: SharedTierError.self) {
