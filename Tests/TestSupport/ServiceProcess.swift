@@ -30,9 +30,16 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.
     public static func freePort() throws -> Int {
+        let socket = try loopbackSocket()
+        close(socket.descriptor)
+        return socket.port
+    }
+
+    /// A TCP socket bound to a free port on 127.0.0.1, listening with `backlog` if one is given:
+    /// its descriptor (the caller closes it) and its port.
+    public static func loopbackSocket(listening backlog: Int32? = nil) throws -> (descriptor: Int32, port: Int) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ServiceProcessError(message: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -40,11 +47,16 @@ public final class ServiceProcess: @unchecked Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+                bind(descriptor, socketAddress, length) == 0 && (backlog.map { listen(descriptor, $0) == 0 } ?? true)
+                    && getsockname(descriptor, socketAddress, &length) == 0
             }
         }
-        guard bound else { throw ServiceProcessError(message: "bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw ServiceProcessError(message: "bind: \(reason)")
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// Starts `executable` (which should listen on `port`) and waits until it accepts.
