@@ -84,12 +84,11 @@ public struct BlobStore: Sendable {
     /// - Throws: ``StoreError`` `.corruptBlob` when the blob is missing, or the `fsync`'s failure.
     public func sync(_ hash: ContentHash) throws {
         let path = path(for: hash)
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            if errno == ENOENT || errno == ELOOP {
-                throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
-            }
-            throw Self.ioError("open", path)
+        let descriptor: Int32
+        switch Self.openFile(path) {
+        case .opened(let opened, _): descriptor = opened
+        case .absent: throw Self.missing(hash)
+        case .failed(let error): throw error
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw Self.ioError("fsync", path) }
@@ -98,7 +97,8 @@ public struct BlobStore: Sendable {
 
     private func put(_ data: Data, sync: Bool) throws -> (hash: ContentHash, size: Int64) {
         let hash = ContentHash.of(data)
-        if size(of: hash) == Int64(data.count), check(hash, size: Int64(data.count)) == .intact {
+        // check(_:size:) compares the size before it hashes, so a short or long file costs no read.
+        if check(hash, size: Int64(data.count)) == .intact {
             if sync { try self.sync(hash) }
             return (hash, Int64(data.count))
         }
@@ -126,7 +126,7 @@ public struct BlobStore: Sendable {
         defer { close(file.descriptor) }
         let hash = try ContentHash.of(descriptor: file.descriptor, path: source.path)
         let size = file.size
-        if self.size(of: hash) == size, check(hash, size: size) == .intact {
+        if check(hash, size: size) == .intact {
             try sync(hash)
             unlink(source.path)
             return (hash, size)
@@ -163,7 +163,7 @@ public struct BlobStore: Sendable {
         let file: (descriptor: Int32, size: Int64)
         switch Self.openFile(path) {
         case .opened(let descriptor, let size): file = (descriptor, size)
-        case .absent: throw StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
+        case .absent: throw Self.missing(hash)
         case .failed(let error): throw error
         }
         defer { close(file.descriptor) }
@@ -335,6 +335,11 @@ public struct BlobStore: Sendable {
         for path in [rootPath, folder.path] where mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw Self.ioError("create the folder", path)
         }
+    }
+
+    /// The error for a blob whose file is not there (or not a regular file).
+    private static func missing(_ hash: ContentHash) -> StoreError {
+        StoreError(.corruptBlob, "Blob \(hash.hex) is missing from the store; repair the store and extract again.")
     }
 
     /// The error for a failed system call on `path`, worded by the current `errno`.

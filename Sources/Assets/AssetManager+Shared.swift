@@ -16,8 +16,7 @@ final class Unpublished: Sendable {
     let folder: URL?
     /// The task publishing them now, if any.
     let task = Mutex<Task<Void, Never>?>(nil)
-    /// Set by the manager's shutdown: the task ends its pass, for at most ``graceAfterStop``.
-    let stopped = Atomic<Bool>(false)
+    /// When the manager shut down: the task then ends its pass, for at most ``graceAfterStop``.
     private let stoppedAt = Mutex<ContinuousClock.Instant?>(nil)
     /// How long a pass may go on after a shutdown (what is left stays marked).
     static let graceAfterStop = Duration.seconds(5)
@@ -54,8 +53,10 @@ final class Unpublished: Sendable {
     /// The manager shuts down.
     func stop() {
         stoppedAt.withLock { $0 = $0 ?? .now }
-        stopped.store(true, ordering: .relaxed)
     }
+
+    /// Whether the manager has shut down.
+    var isStopped: Bool { stoppedAt.withLock { $0 != nil } }
 
     /// Whether a pass must end now: shut down longer ago than ``graceAfterStop``.
     var pastGrace: Bool {
@@ -68,10 +69,10 @@ final class Unpublished: Sendable {
         guard duration > .zero else { return true }
         let end = ContinuousClock.now + duration
         while ContinuousClock.now < end {
-            if stopped.load(ordering: .relaxed) { return false }
+            if isStopped { return false }
             try? await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
         }
-        return !stopped.load(ordering: .relaxed)
+        return !isStopped
     }
 
     func takeAll() -> Set<ContentHash> {
@@ -371,7 +372,7 @@ extension AssetManager {
     ///   every few seconds.
     func republishLater(_ shared: SharedStorage, store: Store, immediately: Bool = false) {
         unpublished.task.withLock { running in
-            guard running == nil, !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) else { return }
+            guard running == nil, !unpublished.isEmpty, !unpublished.isStopped else { return }
             running = Task {
                 var pause = immediately ? Duration.zero : shared.options.breaker.cooldown
                 while !unpublished.isEmpty {
@@ -386,7 +387,7 @@ extension AssetManager {
                 }
                 unpublished.task.withLock { $0 = nil }
                 // A key added between the last look and the reset: start again.
-                if !unpublished.isEmpty, !unpublished.stopped.load(ordering: .relaxed) { republishLater(shared, store: store) }
+                if !unpublished.isEmpty, !unpublished.isStopped { republishLater(shared, store: store) }
             }
         }
     }

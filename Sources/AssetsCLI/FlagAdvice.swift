@@ -7,6 +7,9 @@ import HeadExtraction
 /// another store folder", "record it again from scratch"); this adds the flag that does it, by
 /// the error's kind or code, wherever the CLI prints an error.
 enum FlagAdvice {
+    /// Where the CLI takes the API key from, for a library error or a backend that has none.
+    static let apiKeyAdvice = "Set AILAB_API_KEY or pass --api-key-file FILE."
+
     /// The flags for a store failure of `kind`, if any help.
     static func advice(for kind: StoreError.Kind) -> String? {
         switch kind {
@@ -32,7 +35,7 @@ enum FlagAdvice {
         case TransportError.Code.schemeRefused.rawValue:
             return "To allow plain http you trust, pass --allow-insecure-http or set ASSETS_ALLOW_HTTP=1."
         case "MISSING_API_KEY":
-            return "Set AILAB_API_KEY or pass --api-key-file FILE."
+            return apiKeyAdvice
         case "OUTPUT_EXISTS":
             return "Pass --force to replace it, or choose another folder with --out."
         case "OUTPUT_UNWRITABLE":
@@ -72,7 +75,7 @@ enum FlagAdvice {
 
     static func advice(for kind: ConfigurationError.Kind) -> String? {
         switch kind {
-        case .missingAPIKey: "Set AILAB_API_KEY or pass --api-key-file FILE."
+        case .missingAPIKey: apiKeyAdvice
         case .missingCassette: "Pass --cassette FILE."
         case .recordModeRefused: "Pass --record-mode none, or --backend record to record."
         case .other: nil
