@@ -74,6 +74,25 @@ import TestSupport
         #expect(!again.contains("extract"), "a hit never reaches the plugin")
     }
 
+    /// Only answers of the paid API save a credit when they are repeated: `cache stats` counts the
+    /// hits on plugin and mock answers, and saves nothing for them.
+    @Test(arguments: ["painter", "mock"])
+    func hitsOnAPluginOrTheMockSaveNoCreditsInCacheStats(backend: String) async throws {
+        try install("painter", mode: "ok")
+        let store = "store-" + backend
+        for expected in ["miss", "hit", "hit"] {
+            let (result, lines) = try await extract(["grace_hopper.jpg"], backend: backend, store: store)
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(lines.map { $0["cache"] as? String } == [expected])
+        }
+        let stats = try await run(["cache", "stats", "--json"], store: store)
+        #expect(stats.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any])
+        #expect(object["hits"] as? Int == 2)
+        #expect(object["misses"] as? Int == 1)
+        #expect(object["credits_saved"] as? Int == 0, "a \(backend) answer never cost a credit")
+    }
+
     @Test func aPluginTakesPhotosWithinItsOwnLimitsNotTheAPIs() async throws {
         try install("painter", mode: "ok")
         // 2400 px wide: more than the API takes, fewer pixels than the plugin's max_pixels.
