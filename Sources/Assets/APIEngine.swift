@@ -3,7 +3,7 @@ import AssetTransport
 import Foundation
 import HeadExtraction
 
-/// The AILabTools API as an ``ExtractionEngine``: ``HeadExtraction/HeadExtractionClient`` over a
+/// The AILabTools API as an ``ExtractionEngine``: `HeadExtractionClient` over a
 /// ``Backend``'s transport (libcurl, a cassette being recorded or replayed, the mock).
 ///
 /// It sends and caches exactly what the manager did before engines existed, in the backend's
@@ -18,6 +18,7 @@ public struct APIEngine: ExtractionEngine {
     ///   - backend: the transport, base URL, namespace and key.
     ///   - retryPolicy: retries of transient failures.
     ///   - transport: timeouts and the download cap.
+    ///   - limits: what the engine accepts; the API's own by default.
     public init(backend: Backend, retryPolicy: RetryPolicy = RetryPolicy(), transport: TransportConfiguration = TransportConfiguration(), limits: EngineLimits = .api) {
         self.backend = backend
         self.limits = limits

@@ -77,7 +77,7 @@ public final class AssetManager: Sendable {
     ///   - image: the photo, a file or bytes.
     ///   - options: the API's options (`return_form`), and whether to use the cache.
     /// - Returns: the elements, each with its PNG on disk.
-    /// - Throws: ``APIError``: one sentence, a stable code and a class. A bad input costs no
+    /// - Throws: `APIError`: one sentence, a stable code and a class. A bad input costs no
     ///   API call. Content errors (no face) are cached, so a repeat costs nothing.
     public func extract(_ image: ImageSource, options: ExtractOptions = .default) async throws(APIError) -> Extraction {
         do {
@@ -101,7 +101,7 @@ public final class AssetManager: Sendable {
         }
     }
 
-    /// ``extract(_:options:)`` with every failure made an ``APIError``.
+    /// ``extract(_:options:)`` with every failure made an `APIError`.
     private func extractClassified(_ image: ImageSource, options: ExtractOptions) async throws(APIError) -> Extraction {
         do {
             return try await extractUntyped(image, options: options)
@@ -143,7 +143,7 @@ public final class AssetManager: Sendable {
 
     /// The account's credit balances, from `GET /api/common/query-credits`.
     ///
-    /// - Throws: ``APIError``; `NO_CREDITS` (class `input`) for an engine that uses no credits.
+    /// - Throws: `APIError`; `NO_CREDITS` (class `input`) for an engine that uses no credits.
     public func credits() async throws(APIError) -> [CreditBalance] {
         try await engine.credits()
     }

@@ -25,7 +25,7 @@ public protocol ExtractionEngine: Sendable {
 
     /// One extraction, with the engine's own retries of transient failures.
     ///
-    /// - Throws: ``APIError``; a `content` error is cached as a negative result.
+    /// - Throws: `APIError`; a `content` error is cached as a negative result.
     func extract(_ request: EngineRequest) async throws(APIError) -> EngineAnswer
 
     /// Downloads a result an answer gave as ``EngineResult/url(_:)`` into `destination`.
@@ -33,7 +33,7 @@ public protocol ExtractionEngine: Sendable {
 
     /// The account's credit balances, for an engine that spends credits.
     ///
-    /// - Throws: ``APIError``; by default `NO_CREDITS` (class `input`): the engine uses none.
+    /// - Throws: `APIError`; by default `NO_CREDITS` (class `input`): the engine uses none.
     func credits() async throws(APIError) -> [CreditBalance]
 
     /// Stops whatever the engine keeps running (a plugin's process). Called when its manager is
@@ -98,7 +98,7 @@ public struct EngineLimits: Sendable, Hashable {
         self.maxConcurrentCalls = max(1, maxConcurrentCalls)
     }
 
-    /// These limits as ``HeadExtraction/ImageProbe`` checks them, naming `accepter` in its messages.
+    /// These limits as `ImageProbe` checks them, naming `accepter` in its messages.
     public func probeLimits(accepter: String) -> ImageProbe.Limits {
         ImageProbe.Limits(formats: formats, maxBytes: maxBytes, minSide: minSide, maxSide: maxSide, maxPixels: maxPixels, accepter: accepter)
     }
@@ -112,7 +112,7 @@ public struct EngineRequest: Sendable {
     public var bytes: Data
     /// SHA-256 of `bytes`.
     public var sha256: ContentHash
-    /// What ``HeadExtraction/ImageProbe`` read from the bytes: format and pixel size.
+    /// What `ImageProbe` read from the bytes: format and pixel size.
     public var probe: ProbedImage
     /// The name the photo goes by in messages.
     public var name: String

@@ -10,7 +10,7 @@ import HeadExtraction
 /// let manager = AssetManager(store: store, engine: MockEngine(service: mock))
 /// ```
 ///
-/// It answers with ``HeadExtraction/MockService``'s heads and PNGs, handed over as bytes rather
+/// It answers with `MockService`'s heads and PNGs, handed over as bytes rather
 /// than result URLs, and with its scripted failures, retried like the API's. Its namespace is
 /// `mock`, as before engines existed, so stores made with the mock keep hitting. `assets
 /// mock-server` serves the same service over the API's wire format instead.

@@ -36,12 +36,12 @@ public struct ResultExporter: Sendable {
     /// Writes every element of `extraction` and returns the absolute paths, in element order.
     ///
     /// Each result is read whole from its file without following a symlink (see
-    /// ``AssetStore/BlobStore/readRegularFile(at:)``) and checked against its hash before it is
+    /// `BlobStore.readRegularFile(at:)` in AssetStore) and checked against its hash before it is
     /// written, so the files written are always regular files holding the result's own bytes.
     /// A target that is a symlink (or anything but a regular file) is in the way like a file
     /// with other bytes.
     ///
-    /// - Throws: ``APIError`` `OUTPUT_EXISTS` before writing anything if a file is in the way,
+    /// - Throws: `APIError` `OUTPUT_EXISTS` before writing anything if a file is in the way,
     ///   `RESULT_UNREADABLE` if a stored result is missing or does not match its hash, or
     ///   `OUTPUT_UNWRITABLE` if the folder cannot be written.
     public func export(_ extraction: Extraction, stem: String, returnForm: ReturnForm?) throws(APIError) -> [URL] {

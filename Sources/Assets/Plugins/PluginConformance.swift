@@ -25,8 +25,12 @@ public enum PluginConformance {
     /// Runs every check against the plugin at `executable`.
     ///
     /// - Parameters:
+    ///   - name: the backend's name, which the plugin's hello must give.
+    ///   - executable: the plugin program.
     ///   - portrait: a photo with one face (JPEG, PNG or BMP).
     ///   - noFace: a photo with none.
+    ///   - environment: the plugin's environment.
+    ///   - timeout: how long each request may take.
     public static func run(name: String, executable: URL, portrait: Data, noFace: Data, environment: [String: String] = ProcessInfo.processInfo.environment, timeout: Duration = .seconds(60)) async -> [Check] {
         var checks: [Check] = []
         func record(_ check: String, _ outcome: Check.Outcome, _ detail: String) {
