@@ -33,9 +33,18 @@ final class CallLimiter: Sendable {
     ///
     /// - Throws: ``Full`` without running `body` when the queue is full; else what `body` throws.
     func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        guard await acquire() else { throw Full() }
+        try await take()
         defer { release() }
         return try await body()
+    }
+
+    /// Takes a permit, waiting in line for one, for a caller that may hold it past its own
+    /// return (a plugin still working on a request its caller gave up on); the caller gives
+    /// it back with ``release()``, once.
+    ///
+    /// - Throws: ``Full`` when the queue is full.
+    func take() async throws(Full) {
+        guard await acquire() else { throw Full() }
     }
 
     /// Takes a permit, waiting in line for one; `false` when the line is full.
@@ -54,7 +63,8 @@ final class CallLimiter: Sendable {
         }
     }
 
-    private func release() {
+    /// Gives back a permit taken with ``take()``.
+    func release() {
         let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard !state.waiters.isEmpty else {
                 state.available += 1

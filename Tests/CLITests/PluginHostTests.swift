@@ -12,12 +12,13 @@ import TestSupport
     var plugins: URL { folder.path("plugins") }
     var log: URL { folder.path("plugin.log") }
 
-    /// Installs `assets-backend-NAME` running the test plugin in `mode`.
-    func install(_ name: String, mode: String) throws {
+    /// Installs `assets-backend-NAME` running the test plugin in `mode`, with `environment`.
+    func install(_ name: String, mode: String, environment: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         let script = Repository.support("test_plugin.py").path
         let file = plugins.appendingPathComponent("assets-backend-" + name)
-        try Data("#!/bin/sh\nexec python3 '\(script)' \(mode) \"$@\"\n".utf8).write(to: file)
+        let variables = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value) " }.joined()
+        try Data("#!/bin/sh\nexec env \(variables)python3 '\(script)' \(mode) \"$@\"\n".utf8).write(to: file)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
     }
 
@@ -187,6 +188,37 @@ import TestSupport
         #expect(stuck.status == 1)
         #expect(code(stuckLines[0]) == "PLUGIN_TIMEOUT")
         #expect(try await entries("store-hang") == 0)
+    }
+
+    /// The in-flight counts the plugin logged, and how many processes started.
+    func flightsAndStarts() throws -> (flights: [Int], starts: Int) {
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        let flights = lines.compactMap { line in line.firstMatch(of: /in-flight=(\d+)/).map { Int($0.1)! } }
+        return (flights, lines.filter { $0.hasPrefix("start") }.count)
+    }
+
+    /// A plugin of concurrency 1 whose first request hangs: the timed-out request keeps its
+    /// place until the process is replaced, so the retry never lands beside it.
+    @Test func aTimedOutRequestKeepsItsPlaceUntilItsProcessIsReplaced() async throws {
+        try install("single", mode: "hang-once", environment: ["TEST_PLUGIN_CONCURRENCY": "1"])
+        let (result, lines) = try await extract(["grace_hopper.jpg"], backend: "single", ["--timeout", "1"])
+        #expect(result.status == 0, "\(lines) \(result.stderrText)")
+        #expect(lines.first?["cache"] as? String == "miss")
+        let (flights, starts) = try flightsAndStarts()
+        #expect(flights == [1, 1], "the retry went to a new process, alone: \(flights)")
+        #expect(starts == 2)
+        #expect(try String(contentsOf: log, encoding: .utf8).contains("cancel"), "the plugin was told to stop the first")
+    }
+
+    /// The same, with a plugin that answers the cancel: the place is free again at its answer,
+    /// and the same process takes the retry.
+    @Test func aCancelThePluginAnswersFreesThePlaceWithoutARestart() async throws {
+        try install("single", mode: "hang-once", environment: ["TEST_PLUGIN_CONCURRENCY": "1", "TEST_PLUGIN_ANSWER_CANCEL": "1"])
+        let (result, lines) = try await extract(["grace_hopper.jpg"], backend: "single", ["--timeout", "1"])
+        #expect(result.status == 0, "\(lines) \(result.stderrText)")
+        let (flights, starts) = try flightsAndStarts()
+        #expect(flights == [1, 1], "\(flights)")
+        #expect(starts == 1, "a plugin that answered is not replaced")
     }
 
     @Test func aContentRefusalIsCachedAsNegative() async throws {

@@ -4,7 +4,9 @@
 Usage: test_plugin.py MODE --assets-backend
 Modes: ok, slow, noface, crash, hang, garbage, outside, wrongsize, transient, proto99, nohello,
 crash-at-start; a fault mode with "-once" (crash-once, garbage-once, …) fails the first request of
-a process's work folder only. With TEST_PLUGIN_LOG set, it appends what happens to that file. It paints its heads itself (a PNG writer on zlib), so it needs no package.
+a process's work folder only. With TEST_PLUGIN_LOG set, it appends what happens to that file;
+TEST_PLUGIN_CONCURRENCY sets the concurrency it declares (2), and TEST_PLUGIN_ANSWER_CANCEL makes
+it answer a cancel with CANCELLED. It paints its heads itself (a PNG writer on zlib), so it needs no package.
 """
 import json
 import os
@@ -16,7 +18,9 @@ import zlib
 MODE = sys.argv[1] if len(sys.argv) > 1 else "ok"
 LOG = os.environ.get("TEST_PLUGIN_LOG")
 LOCK = threading.RLock()
-IN_FLIGHT = [0]
+# The ids of the requests being worked on: one leaves the moment its answer is written, so the
+# host may send the next one at once without seeing more than `concurrency` counted.
+IN_FLIGHT = set()
 
 
 def log(event):
@@ -35,8 +39,11 @@ def once(fault):
 
 
 def send(message):
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    with LOCK:
+        if message.get("t") in ("result", "error"):
+            IN_FLIGHT.discard(message.get("id"))
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
 
 
 def png(width, height, channels):
@@ -59,13 +66,9 @@ def answer(message):
     base = MODE.removesuffix("-once")
     fault = base if not MODE.endswith("-once") or once(base) else "ok"
     with LOCK:
-        IN_FLIGHT[0] += 1
-        log("extract in-flight=%d" % IN_FLIGHT[0])
-    try:
-        faulty(message, fault, ident, width, height, mask, out)
-    finally:
-        with LOCK:
-            IN_FLIGHT[0] -= 1
+        IN_FLIGHT.add(ident)
+        log("extract in-flight=%d" % len(IN_FLIGHT))
+    faulty(message, fault, ident, width, height, mask, out)
 
 
 def faulty(message, MODE, ident, width, height, mask, out):
@@ -107,7 +110,7 @@ def main():
     log("start")
     send({"t": "hello", "protocols": [99] if MODE == "proto99" else [1], "name": "test", "version": "1.0." + ("1" if MODE == "noface" else "0"),
           "engine": {"id": "test-painter", "sha256": "ab" * 32}, "operations": ["avatar-extraction"],
-          "return_forms": ["", "mask"], "concurrency": 2, "max_pixels": int(os.environ.get("TEST_PLUGIN_MAX_PIXELS", "4000000")),
+          "return_forms": ["", "mask"], "concurrency": int(os.environ.get("TEST_PLUGIN_CONCURRENCY", "2")), "max_pixels": int(os.environ.get("TEST_PLUGIN_MAX_PIXELS", "4000000")),
           "extra_field_to_ignore": True})
     for line in sys.stdin:
         message = json.loads(line)
@@ -117,7 +120,10 @@ def main():
         elif kind == "extract":
             threading.Thread(target=answer, args=(message,)).start()
         elif kind == "cancel":
-            pass
+            # It stops at once; with TEST_PLUGIN_ANSWER_CANCEL set it says so, as it may.
+            log("cancel")
+            if os.environ.get("TEST_PLUGIN_ANSWER_CANCEL") and message.get("id") in IN_FLIGHT:
+                send({"t": "error", "id": message["id"], "error": {"code": "CANCELLED", "class": "transient", "message": "Cancelled."}})
         elif kind == "shutdown":
             log("shutdown")
             send({"t": "bye"})

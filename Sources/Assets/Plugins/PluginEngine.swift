@@ -166,29 +166,59 @@ public final class PluginEngine: ExtractionEngine {
     }
 
     /// One request to the plugin, within its concurrency.
+    ///
+    /// A request given up on (timed out, or its caller cancelled) keeps its place among the
+    /// plugin's `concurrency` until the plugin answers it or, at most 2 s later, is done with
+    /// it: a timed-out one's process is then killed, and a cancelled one is taken as dropped.
+    /// So the plugin is never sent more requests than it said it takes, retries included.
     private func attempt(_ request: EngineRequest) async throws -> EngineAnswer {
-        try await calls.withPermit { () async throws -> EngineAnswer in
-            let process = try await readyProcess()
-            let (id, work) = state.withLock { state -> (String, URL) in
-                state.nextID += 1
-                return (String(state.nextID), state.work)
+        try await calls.take()
+        // Set when the plugin may still be working on the request after this returns: its
+        // place, its photo and its folder are then given back by `settle`.
+        var handedOver = false
+        defer { if !handedOver { calls.release() } }
+        let process = try await readyProcess()
+        let (id, work) = state.withLock { state -> (String, URL) in
+            state.nextID += 1
+            return (String(state.nextID), state.work)
+        }
+        let input = work.appendingPathComponent("in/\(id).\(request.probe.format.rawValue)")
+        let output = work.appendingPathComponent("out/\(id)", isDirectory: true)
+        try FileWrite.write(request.bytes, to: input)
+        defer { if !handedOver { try? FileManager.default.removeItem(at: input) } }
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let message = Self.extractMessage(
+            id: id, input: input, sha256: request.sha256, probe: request.probe,
+            returnForm: request.options.returnForm?.rawValue ?? "", output: output, timeout: request.timeout
+        )
+        let reply = await process.request(id, message, timeout: request.timeout)
+        if process.isStillAbandoned(id) {
+            handedOver = true
+            let timedOut = if case .timedOut = reply { true } else { false }
+            settle(id, on: process, killing: timedOut, removing: [input, output])
+        }
+        do {
+            return try answer(reply, id: id, output: output, process: process, request: request)
+        } catch {
+            if !handedOver { try? FileManager.default.removeItem(at: output) }
+            throw error
+        }
+    }
+
+    /// Tells the plugin it need not answer request `id`, and once it has answered, or 2 s
+    /// later, removes the request's `files` and gives its place back. If `killing`, a process
+    /// that has still not answered is killed first, and the next request gets a new one.
+    private func settle(_ id: String, on process: PluginProcess, killing: Bool, removing files: [URL]) {
+        process.send(["t": "cancel", "id": .string(id)])
+        Task { [weak self, calls] in
+            let done = await process.settle(id, within: .seconds(2))
+            if !done, killing {
+                process.kill()
+                process.end(.crashed(lastLine: nil))
+                self?.forget(process)
             }
-            let input = work.appendingPathComponent("in/\(id).\(request.probe.format.rawValue)")
-            let output = work.appendingPathComponent("out/\(id)", isDirectory: true)
-            try FileWrite.write(request.bytes, to: input)
-            defer { try? FileManager.default.removeItem(at: input) }
-            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            let message = Self.extractMessage(
-                id: id, input: input, sha256: request.sha256, probe: request.probe,
-                returnForm: request.options.returnForm?.rawValue ?? "", output: output, timeout: request.timeout
-            )
-            let reply = await process.request(id, message, timeout: request.timeout)
-            do {
-                return try answer(reply, id: id, output: output, process: process, request: request)
-            } catch {
-                try? FileManager.default.removeItem(at: output)
-                throw error
-            }
+            for file in files { try? FileManager.default.removeItem(at: file) }
+            calls.release()
         }
     }
 
@@ -219,17 +249,6 @@ public final class PluginEngine: ExtractionEngine {
                 message: message.isEmpty ? "The \(name) backend failed without a message." : message
             )
         case .timedOut:
-            process.send(["t": "cancel", "id": .string(id)])
-            process.abandon(id)
-            // No answer within 2 more seconds: the process is stuck; the next request gets a new one.
-            Task { [weak self] in
-                try? await Task.sleep(for: .seconds(2))
-                if process.isStillAbandoned(id) {
-                    process.kill()
-                    process.end(.crashed(lastLine: nil))
-                    self?.forget(process)
-                }
-            }
             throw APIError(code: "PLUGIN_TIMEOUT", errorClass: .transient, message: "The \(name) backend gave no answer for \(request.name) within \(Self.seconds(request.timeout)); try again, or allow more time.")
         case .crashed(let line):
             forget(process, crashed: true)
@@ -239,7 +258,6 @@ public final class PluginEngine: ExtractionEngine {
             forget(process, crashed: true)
             throw APIError(code: "PLUGIN_PROTOCOL_ERROR", errorClass: .internal, message: "The \(name) backend plugin wrote \(Self.quoted(line)), which is not a protocol message; it is restarted for the next request. Report this to the plugin's author.")
         case .cancelled:
-            process.send(["t": "cancel", "id": .string(id)])
             throw CancellationError()
         }
     }

@@ -33,8 +33,11 @@ final class PluginProcess: Sendable {
         var ended: Reply?
         var stderrTail: [String] = []
         var stderrEnded = false
-        /// Requests given up on (timed out) whose answers have not come.
-        var abandoned: Set<String> = []
+        /// Requests given up on (timed out or cancelled) after they were sent, whose answers
+        /// have not come, with whoever waits for them to settle (``settle(_:within:)``).
+        var abandoned: [String: [CheckedContinuation<Bool, Never>]] = [:]
+        /// Requests cancelled before they were sent.
+        var cancelledEarly: Set<String> = []
         /// It said `bye`.
         var saidBye = false
     }
@@ -170,28 +173,47 @@ final class PluginProcess: Sendable {
     }
 
     /// Sends `message` (an `extract` with this `id`) and waits for its answer, at most `timeout`.
+    ///
+    /// A request that times out or whose task is cancelled once it was sent is marked abandoned
+    /// in the same step, so an answer that comes later is recognised and dropped; the plugin is
+    /// still working on it until then (see ``settle(_:within:)``).
     func request(_ id: String, _ message: [String: JSONValue], timeout: Duration) async -> Reply {
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            self?.resolve(id, .timedOut)
+            self?.giveUp(id, .timedOut)
         }
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let ended = state.withLock { state -> Reply? in
+                let early = state.withLock { state -> Reply? in
                     if let ended = state.ended { return ended }
+                    if state.cancelledEarly.remove(id) != nil { return .cancelled }
                     state.waiters[id] = continuation
                     return nil
                 }
-                if let ended {
-                    continuation.resume(returning: ended)
+                if let early {
+                    continuation.resume(returning: early)
                 } else if !send(message) {
                     resolve(id, .crashed(lastLine: lastStderrLine))
                 }
             }
         } onCancel: { [weak self] in
-            self?.resolve(id, .cancelled)
+            self?.giveUp(id, .cancelled)
         }
+    }
+
+    /// Answers request `id` with `reason` (timed out or cancelled) and marks it abandoned, if it
+    /// still waits; a request cancelled before it was sent is never sent.
+    private func giveUp(_ id: String, _ reason: Reply) {
+        let waiter = state.withLock { state -> CheckedContinuation<Reply, Never>? in
+            guard let waiter = state.waiters.removeValue(forKey: id) else {
+                if case .cancelled = reason { state.cancelledEarly.insert(id) }
+                return nil
+            }
+            state.abandoned[id] = []
+            return waiter
+        }
+        waiter?.resume(returning: reason)
     }
 
     // MARK: - Stopping
@@ -235,14 +257,15 @@ final class PluginProcess: Sendable {
     /// Stops reading, fails whatever waits with `reason`, and kills the process if it broke
     /// the protocol.
     func end(_ reason: Reply) {
-        typealias Waiters = (replies: [CheckedContinuation<Reply, Never>], hello: CheckedContinuation<[String: JSONValue]?, Never>?, ready: CheckedContinuation<Bool, Never>?)
+        typealias Waiters = (replies: [CheckedContinuation<Reply, Never>], hello: CheckedContinuation<[String: JSONValue]?, Never>?, ready: CheckedContinuation<Bool, Never>?, settling: [CheckedContinuation<Bool, Never>])
         let (final, waiters) = state.withLock { state -> (Reply?, Waiters) in
-            guard state.ended == nil else { return (nil, ([], nil, nil)) }
+            guard state.ended == nil else { return (nil, ([], nil, nil, [])) }
             var reason = reason
             if case .crashed(nil) = reason { reason = .crashed(lastLine: state.stderrTail.last(where: { !$0.isEmpty })) }
             state.ended = reason
-            let waiters: Waiters = (Array(state.waiters.values), state.helloWaiter, state.readyWaiter)
+            let waiters: Waiters = (Array(state.waiters.values), state.helloWaiter, state.readyWaiter, state.abandoned.values.flatMap { $0 })
             state.waiters.removeAll()
+            state.abandoned.removeAll()
             state.helloWaiter = nil
             state.readyWaiter = nil
             return (reason, waiters)
@@ -251,6 +274,7 @@ final class PluginProcess: Sendable {
         for waiter in waiters.replies { waiter.resume(returning: final) }
         waiters.hello?.resume(returning: nil)
         waiters.ready?.resume(returning: false)
+        for waiter in waiters.settling { waiter.resume(returning: true) }
         if case .protocolError = final { kill() }
     }
 
@@ -276,7 +300,10 @@ final class PluginProcess: Sendable {
             resumeReady(true)
         case "result", "error":
             guard case .string(let id)? = message["id"] else { return }
-            if state.withLock({ $0.abandoned.remove(id) != nil }) { return }
+            if let settled = state.withLock({ $0.abandoned.removeValue(forKey: id) }) {
+                for waiter in settled { waiter.resume(returning: true) }
+                return
+            }
             if type == "result" {
                 guard case .array(let items)? = message["elements"] else {
                     resolve(id, .protocolError("a result without an elements array"))
@@ -298,14 +325,35 @@ final class PluginProcess: Sendable {
         }
     }
 
-    /// Notes that request `id` timed out; see ``isStillAbandoned(_:)``.
-    func abandon(_ id: String) {
-        state.withLock { _ = $0.abandoned.insert(id) }
+    /// Whether request `id` was sent, then given up on (timed out or cancelled), and has still
+    /// not been answered.
+    func isStillAbandoned(_ id: String) -> Bool {
+        state.withLock { $0.abandoned[id] != nil }
     }
 
-    /// Whether request `id` was abandoned and has still not been answered.
-    func isStillAbandoned(_ id: String) -> Bool {
-        state.withLock { $0.abandoned.contains(id) }
+    /// Waits until the plugin answers abandoned request `id` (it is done with it), the process
+    /// ends, or `grace` passes. Returns whether the plugin is done with it: answered, or ended.
+    /// After `grace` the request is forgotten: a late answer to it is dropped all the same.
+    func settle(_ id: String, within grace: Duration) async -> Bool {
+        let timer = Task { [weak self] in
+            guard (try? await Task.sleep(for: grace)) != nil else { return }
+            self?.expire(id)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                guard state.ended == nil, state.abandoned[id] != nil else { return true }
+                state.abandoned[id]?.append(continuation)
+                return false
+            }
+            if done { continuation.resume(returning: true) }
+        }
+    }
+
+    /// `grace` passed without an answer to abandoned request `id`: whoever waits learns so.
+    private func expire(_ id: String) {
+        let waiters = state.withLock { $0.abandoned.removeValue(forKey: id) } ?? []
+        for waiter in waiters { waiter.resume(returning: false) }
     }
 
     private func resolve(_ id: String, _ reply: Reply) {
