@@ -20,9 +20,12 @@ public struct StoreStats: Sendable, Hashable, Codable {
     public var bytesDownloaded: Int64
     /// Hits on successful extractions, each of which would have been a billed call.
     public var creditsSaved: Int64
+    /// Answers made while the shared tier was down that wait to be published to it (marks in
+    /// ``Store/sharedOutbox``); the next manager on the store publishes them.
+    public var unpublished: Int64 = 0
 
     enum CodingKeys: String, CodingKey {
-        case entries, negative, pending, blobs, bytes, hits, misses, retries
+        case entries, negative, pending, blobs, bytes, hits, misses, retries, unpublished
         case upstreamCalls = "upstream_calls"
         case bytesDownloaded = "bytes_downloaded"
         case creditsSaved = "credits_saved"
@@ -34,6 +37,8 @@ extension Store {
     public func stats() throws -> StoreStats {
         try flushHits()
         let counters = try catalog.counters()
+        let marks = (try? FileManager.default.contentsOfDirectory(atPath: sharedOutbox.path)) ?? []
+        let unpublished = Int64(marks.count { ContentHash(hex: $0) != nil })
         return try catalog.read { db in
             // Read leniently: a malformed row must not stop the count (verify reports it).
             let states = try Row.fetchAll(db, sql: "SELECT CAST(state AS TEXT), count(*) FROM extractions GROUP BY 1")
@@ -53,7 +58,8 @@ extension Store {
                 upstreamCalls: counters[.upstreamCalls] ?? 0,
                 retries: counters[.retries] ?? 0,
                 bytesDownloaded: counters[.bytesDownloaded] ?? 0,
-                creditsSaved: counters[.creditsSaved] ?? 0
+                creditsSaved: counters[.creditsSaved] ?? 0,
+                unpublished: unpublished
             )
         }
     }

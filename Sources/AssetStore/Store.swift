@@ -14,7 +14,8 @@ import Darwin
 /// ```
 ///
 /// Layout: `catalog.sqlite` (WAL), `blobs/ab/cdef…`, `tmp/` for downloads in progress,
-/// `locks/` for single-flight, `quarantine/` for blobs that failed verification.
+/// `locks/` for single-flight, `quarantine/` for blobs that failed verification, and
+/// `shared-outbox/` for answers made during a shared-tier outage that wait to be published.
 ///
 /// - Important: `Store` is `Sendable`. Several processes may open the same folder at once.
 public final class Store: Sendable {
@@ -32,6 +33,10 @@ public final class Store: Sendable {
         /// Whether a batch is queued for ``Store/hitWriter``.
         var writeScheduled = false
     }
+
+    /// The folder where each answer made while the shared tier was down is marked by an empty
+    /// file named by its action key, until it is published.
+    public var sharedOutbox: URL { root.appendingPathComponent("shared-outbox", isDirectory: true) }
 
     /// How long hit bookkeeping may wait in memory before it is written.
     public static let hitFlushInterval: Duration = .seconds(1)

@@ -22,7 +22,7 @@ final class Unpublished: Sendable {
     static let graceAfterStop = Duration.seconds(5)
 
     init(store: Store?) {
-        folder = store?.root.appendingPathComponent("shared-outbox", isDirectory: true)
+        folder = store?.sharedOutbox
     }
 
     /// Puts `key` in line, here and in the outbox folder (best effort: without its mark, an

@@ -44,7 +44,7 @@ struct CacheStatsCommand: AsyncParsableCommand {
                 ("retries", "\(stats.retries)"),
                 ("downloaded", Format.bytes(stats.bytesDownloaded)),
                 ("credits saved", "\(stats.creditsSaved)"),
-            ]
+            ] + (stats.unpublished > 0 || shared != nil ? [("unpublished", "\(stats.unpublished) (answers made while the shared tier was down; the next run on this store publishes them)")] : [])
             for (name, value) in rows {
                 Terminal.out(name.padding(toLength: 16, withPad: " ", startingAt: 0) + value)
             }

@@ -43,7 +43,9 @@ import TestSupport
         _ = try await manager.extract(gracePhoto)
 
         // Fill the disk, then ask for a new photo.
-        let filler = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: mountPoint.appendingPathComponent("filler").path, contents: nil); return mountPoint.appendingPathComponent("filler").path }())!
+        let fillerPath = mountPoint.appendingPathComponent("filler").path
+        #expect(FileManager.default.createFile(atPath: fillerPath, contents: nil))
+        let filler = try #require(FileHandle(forWritingAtPath: fillerPath))
         let chunk = Data(count: 64 * 1024)
         while (try? filler.write(contentsOf: chunk)) != nil {}
         try? filler.close()

@@ -275,6 +275,10 @@ struct FleetTests {
                 "--store", store.path, "--out", fleet.folder.path("out-\(UUID().uuidString.prefix(6))").path,
             ], environment: fleet.environment())
         }
+        func unpublished() async throws -> Int? {
+            let stats = try await ChildProcess.run(fleet.assets, ["cache", "stats", "--json", "--store", store.path], environment: fleet.environment())
+            return (try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any])?["unpublished"] as? Int
+        }
         func published() async throws -> String {
             try await fleet.postgres.psql("SELECT count(*) FROM assets_shared_extractions", database: fleet.database).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -288,11 +292,13 @@ struct FleetTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).count == 1)
 
         try await fleet.postgres.restart()
+        #expect(try await unpublished() == 1, "cache stats counts what waits")
         // The next run on that store publishes it, beside its own work, before it exits.
         let after = try await extract(files[1], store: store)
         #expect(after.status == 0, "\(after.stderrText)")
         #expect(try await published() == "2")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).isEmpty)
+        #expect(try await unpublished() == 0)
         // Another host pays nothing for the photo of the outage.
         let calls = try await fleet.upstreamCalls()
         #expect(calls == 2)
