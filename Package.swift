@@ -40,9 +40,12 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        // libvips' headers (libvips-dev), which need GLib's include paths; the library itself is
+        // opened at run time on first use, not linked (see shim.h), so only GLib's flags are asked
+        // of pkg-config.
         .systemLibrary(
             name: "CVips",
-            pkgConfig: "vips",
+            pkgConfig: "glib-2.0",
             providers: [.apt(["libvips-dev"])]
         ),
 

@@ -30,6 +30,11 @@ enum FitError {
         input("FILE_SIZE_EXCEEDS_LIMIT", 413, "\(name) cannot be compressed to \(ImageProbe.grouped(maxBytes)) bytes without going below the smallest size allowed; crop it or shrink it yourself.")
     }
 
+    /// libvips is not installed where `assets` runs (it is opened on first use, not linked).
+    static func libraryMissing(_ name: String) -> APIError {
+        APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "\(name) cannot be read because libvips 8 (libvips42) is not installed on this machine; install it, or send only JPEG, PNG and BMP photos the engine takes as they are with fitting turned off.")
+    }
+
     static func internalFailure(_ name: String, _ what: String) -> APIError {
         APIError(code: "INTERNAL_ERROR", errorClass: .internal, message: "Fitting \(name) failed inside libvips (\(what)); report this with the file.")
     }

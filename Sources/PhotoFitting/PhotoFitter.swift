@@ -85,6 +85,7 @@ public enum PhotoFitter {
 
     /// A HEIF or AVIF whose codec this libheif lacks reads as unsupported rather than damaged.
     private static func undecodableOrMissing(_ name: String, _ format: PhotoFormat) -> APIError {
+        if !Vips.isAvailable { return FitError.libraryMissing(name) }
         if format == .avif || format == .heif, !Codecs.canDecode(format) {
             return FitError.unsupported(name, "\(name) is \(format.withArticle) image, which this machine's libvips cannot decode; convert it to JPEG or PNG.")
         }

@@ -13,22 +13,34 @@ enum Vips {
         var detail: String
     }
 
-    /// libvips is started once per process, on first use, from whichever thread gets there first.
-    private static let started: Bool = {
-        guard assets_vips_init("assets") == 0 else { return false }
+    /// libvips is opened (`shim.h`: not linked, so that a start that needs no fitting does not
+    /// load it) and started once per process, on first use, from whichever thread gets there
+    /// first; `nil` on success, else why not.
+    private static let startFailure: Failure? = {
+        guard assets_vips_open() != 0 else {
+            return Failure(operation: "dlopen", detail: assets_vips_open_error().map { String(cString: $0) } ?? "libvips cannot be opened")
+        }
+        guard assets_vips_init("assets") == 0 else { return Failure(operation: "vips_init", detail: takeError()) }
         assets_vips_configure()
-        return true
+        return nil
     }()
 
     static func start() throws(Failure) {
-        guard started else { throw Failure(operation: "vips_init", detail: takeError()) }
+        if let startFailure { throw startFailure }
     }
 
-    /// `8.14`: the library's major and minor release, as loaded at run time.
-    static var version: String { "\(assets_vips_major()).\(assets_vips_minor())" }
+    /// Whether libvips could be opened on this machine.
+    static var isAvailable: Bool { startFailure?.operation != "dlopen" }
+
+    /// `8.14`: the library's major and minor release, as loaded at run time (`unavailable`
+    /// where it cannot be opened).
+    static var version: String {
+        guard assets_vips_open() != 0 else { return "unavailable" }
+        return "\(assets_vips_major()).\(assets_vips_minor())"
+    }
 
     private static func takeError() -> String {
-        guard let text = assets_vips_error_take() else { return "" }
+        guard assets_vips_open() != 0, let text = assets_vips_error_take() else { return "" }
         defer { assets_vips_free(text); assets_vips_error_clear() }
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -21,6 +21,18 @@ import Glibc
         #expect(result.stdoutText == "assets 0.1.0\n")
     }
 
+    /// libvips and the 65 libraries behind it are opened when a photo is first fitted, not at
+    /// every start: a command that fits nothing never loads them.
+    @Test func aStartThatFitsNothingDoesNotLoadLibvips() async throws {
+        let result = try await run(["--version"], environment: ["LD_DEBUG": "files"])
+        #expect(result.status == 0)
+        #expect(result.stderrText.contains("libswiftCore"), "the loader's trace is read: \(result.stderrText.prefix(200))")
+        #expect(!result.stderrText.contains("libvips"))
+        let stats = try await run(["cache", "stats", "--store", folder.path("vips-free").path], environment: ["LD_DEBUG": "files"])
+        #expect(stats.status == 0)
+        #expect(!stats.stderrText.contains("libvips"))
+    }
+
     @Test func statsOnANewEmptyStorePrintsZeroEntries() async throws {
         let store = folder.path("new-store").path
         let result = try await run(["cache", "stats", "--json", "--store", store])
