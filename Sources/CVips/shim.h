@@ -10,10 +10,10 @@
 // NULL-terminated list of name/value pairs. Each call PhotoFitting makes gets one
 // fixed-argument wrapper here. No logic beyond building the argument list.
 //
-// libvips is opened on first use, not linked: with its dependencies it is 66 of the 120
-// shared libraries `assets` would otherwise load, and resolve, at every start (`--version`,
-// a cache hit, `cache stats`), though only fitting needs it. The wrappers call it through
-// ASSETS_VIPS(name), the function of that name and type looked up in the opened library.
+// libvips is opened on first use, not linked: with the libraries only it needs, it is 61 of
+// the 120 shared libraries `assets` would otherwise load, and resolve, at every start
+// (`--version`, a cache hit, `cache stats`), though only fitting needs it. The wrappers call it
+// through ASSETS_VIPS(name), the function of that name and type looked up in the opened library.
 
 // MARK: opening the library
 

@@ -21,7 +21,7 @@ import Glibc
         #expect(result.stdoutText == "assets 0.1.0\n")
     }
 
-    /// libvips and the 65 libraries behind it are opened when a photo is first fitted, not at
+    /// libvips and the 60 libraries only it needs are opened when a photo is first fitted, not at
     /// every start: a command that fits nothing never loads them.
     @Test func aStartThatFitsNothingDoesNotLoadLibvips() async throws {
         let result = try await run(["--version"], environment: ["LD_DEBUG": "files"])
