@@ -324,17 +324,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func timedOut(context: ChannelHandlerContext, event: Event?) {
         if let event { onEvent(event, nil) }
-        switch state {
-        case .readingHead, .readingBody where !answerStarted:
-            var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-            let body = Array("The request was not received in time; send it again, faster.\n".utf8)
-            // Drained like a refusal: a client still sending would otherwise get a reset, which
-            // discards the answer before it reads it.
-            answerAndClose(context: context, status: .requestTimeout, headers: headers, body: body, drain: limits.drainBytes)
-        default:
-            close(context: context)
+        // A request still coming in gets a 408, unless its answer has begun (a route may answer
+        // before the body is read); anything else is closed.
+        let answerable = switch state {
+        case .readingHead: true
+        case .readingBody: !answerStarted
+        default: false
         }
+        guard answerable else { return close(context: context) }
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        let body = Array("The request was not received in time; send it again, faster.\n".utf8)
+        // Drained like a refusal: a client still sending would otherwise get a reset, which
+        // discards the answer before it reads it.
+        answerAndClose(context: context, status: .requestTimeout, headers: headers, body: body, drain: limits.drainBytes)
     }
 
     private func close(context: ChannelHandlerContext) {
