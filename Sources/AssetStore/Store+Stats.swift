@@ -37,8 +37,7 @@ extension Store {
     public func stats() throws -> StoreStats {
         try flushHits()
         let counters = try catalog.counters()
-        let marks = (try? FileManager.default.contentsOfDirectory(atPath: sharedOutbox.path)) ?? []
-        let unpublished = Int64(marks.count { ContentHash(hex: $0) != nil })
+        let unpublished = Int64(sharedOutboxMarks().count)
         return try catalog.read { db in
             // Read leniently: a malformed row must not stop the count (verify reports it).
             let states = try Row.fetchAll(db, sql: "SELECT CAST(state AS TEXT), count(*) FROM extractions GROUP BY 1")

@@ -38,6 +38,12 @@ public final class Store: Sendable {
     /// file named by its action key, until it is published.
     public var sharedOutbox: URL { root.appendingPathComponent("shared-outbox", isDirectory: true) }
 
+    /// The action keys marked in ``sharedOutbox``: the answers that wait to be published.
+    public func sharedOutboxMarks() -> [ContentHash] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sharedOutbox.path)) ?? []
+        return names.compactMap(ContentHash.init(hex:))
+    }
+
     /// How long hit bookkeeping may wait in memory before it is written.
     public static let hitFlushInterval: Duration = .seconds(1)
 

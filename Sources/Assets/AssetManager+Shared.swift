@@ -12,6 +12,7 @@ import Synchronization
 /// publishes what it left.
 final class Unpublished: Sendable {
     private let keys = Mutex<Set<ContentHash>>([])
+    private let store: Store?
     /// The store's `shared-outbox` folder, or `nil` without a store.
     let folder: URL?
     /// The task publishing them now, if any.
@@ -22,6 +23,7 @@ final class Unpublished: Sendable {
     static let graceAfterStop = Duration.seconds(5)
 
     init(store: Store?) {
+        self.store = store
         folder = store?.sharedOutbox
     }
 
@@ -44,8 +46,7 @@ final class Unpublished: Sendable {
     /// The keys marked in the outbox folder by this or an earlier process, put in line.
     @discardableResult
     func loadMarks() -> Int {
-        guard let folder, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
-        let marked = names.compactMap(ContentHash.init(hex:))
+        guard let marked = store?.sharedOutboxMarks() else { return 0 }
         keys.withLock { $0.formUnion(marked) }
         return marked.count
     }
