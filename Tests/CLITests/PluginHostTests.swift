@@ -120,9 +120,7 @@ import TestSupport
         let names = ["grace_hopper.jpg", "astronaut.png", "coffee.png"]
         let (result, _) = try await extract(names, backend: "slowpainter", ["--jobs", "8"])
         #expect(result.status == 0, "\(result.stderrText)")
-        let flights = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap { line -> Int? in
-            line.firstMatch(of: /in-flight=(\d+)/).map { Int($0.1)! }
-        }
+        let flights = try flightsAndStarts().flights
         #expect(flights.count == 3)
         #expect((flights.max() ?? 0) <= 2, "the plugin said concurrency 2: \(flights)")
     }
@@ -180,8 +178,7 @@ import TestSupport
         let (result, lines) = try await extract(["grace_hopper.jpg"], backend: "hung", ["--timeout", "1"])
         // The first request times out and the plugin is replaced; the retry gets a new process.
         #expect(result.status == 0, "\(lines)")
-        let starts = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("start") }
-        #expect(starts.count >= 1)
+        #expect(try flightsAndStarts().starts >= 1)
 
         try install("hung2", mode: "hang")
         let (stuck, stuckLines) = try await extract(["astronaut.png"], backend: "hung2", ["--timeout", "1"], store: "store-hang")
